@@ -1,0 +1,127 @@
+//! API keys: which requests are let in, and which tenant each belongs to.
+//!
+//! The key is the tenant: everything a request creates is visible only to
+//! requests with the same key. By default any `sk_test_` key (and the documents'
+//! `sk_example_` keys) is accepted; `--api-key` narrows that to an explicit list.
+//! Live keys are always refused, loudly.
+
+use http::{HeaderMap, header};
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+
+/// Key prefixes accepted when no explicit list is configured.
+pub const ACCEPTED_PREFIXES: [&str; 2] = ["sk_test_", "sk_example_"];
+
+/// The API key in `headers`, if it is one this server accepts.
+///
+/// `allowed` is the explicit list; when it is empty, any key with an accepted
+/// prefix is let in. Keys are compared in constant time.
+pub fn api_key<'h>(headers: &'h HeaderMap, allowed: &[String]) -> Result<&'h str, ApiError> {
+    let unauthorized = |reason| ApiError::Unauthorized { reason };
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(unauthorized("send Authorization: Bearer sk_test_..."))?
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not ASCII"))?;
+    let (scheme, key) = value.split_once(' ').ok_or(unauthorized(
+        "use the Bearer scheme: Authorization: Bearer sk_test_...",
+    ))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(unauthorized(
+            "use the Bearer scheme: Authorization: Bearer sk_test_...",
+        ));
+    }
+    if key.is_empty() || key.chars().any(char::is_whitespace) {
+        return Err(unauthorized(
+            "the API key after Bearer is empty or contains whitespace",
+        ));
+    }
+    if key.starts_with("sk_live_") {
+        return Err(ApiError::LiveKeyRefused);
+    }
+    if allowed.is_empty() {
+        return match ACCEPTED_PREFIXES
+            .iter()
+            .any(|prefix| key.starts_with(prefix))
+        {
+            true => Ok(key),
+            false => Err(unauthorized("API keys must start with sk_test_")),
+        };
+    }
+    let listed = allowed.iter().fold(false, |found, candidate| {
+        found | bool::from(candidate.as_bytes().ct_eq(key.as_bytes()))
+    });
+    match listed {
+        true => Ok(key),
+        false => Err(unauthorized(
+            "this key is not one of the server's --api-key keys",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(authorization: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(authorization) {
+            headers.insert(header::AUTHORIZATION, value);
+        }
+        headers
+    }
+
+    #[test]
+    fn any_test_or_example_key_is_accepted_by_default() {
+        assert_eq!(
+            api_key(&headers("Bearer sk_test_abc"), &[]),
+            Ok("sk_test_abc")
+        );
+        assert_eq!(
+            api_key(&headers("bearer sk_example_123456789"), &[]),
+            Ok("sk_example_123456789")
+        );
+    }
+
+    #[test]
+    fn missing_malformed_and_unknown_keys_are_unauthorized() {
+        for value in [
+            "",
+            "Bearer",
+            "Bearer ",
+            "Basic sk_test_abc",
+            "sk_test_abc",
+            "Bearer nonsense",
+            "Bearer sk_test_a b",
+        ] {
+            assert!(
+                matches!(
+                    api_key(&headers(value), &[]),
+                    Err(ApiError::Unauthorized { .. })
+                ),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn live_keys_are_refused_even_when_listed() {
+        let listed = vec!["sk_live_abc".to_owned()];
+        assert_eq!(
+            api_key(&headers("Bearer sk_live_abc"), &listed),
+            Err(ApiError::LiveKeyRefused)
+        );
+    }
+
+    #[test]
+    fn an_explicit_list_admits_only_its_keys() {
+        let listed = vec!["sk_test_one".to_owned(), "custom_key".to_owned()];
+        assert_eq!(
+            api_key(&headers("Bearer custom_key"), &listed),
+            Ok("custom_key")
+        );
+        assert!(api_key(&headers("Bearer sk_test_two"), &listed).is_err());
+    }
+}

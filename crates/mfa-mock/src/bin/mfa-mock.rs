@@ -1,0 +1,148 @@
+//! The `mfa-mock` command: parse flags, set up logging, bind, serve until
+//! SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use mfa_mock::Config;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+/// A local, in-memory, faithful copy of the WorkOS Multi-Factor Authentication API.
+///
+/// Point any official WorkOS SDK at the URL it prints. Every flag can also be
+/// set through the environment variable shown with it.
+#[derive(Debug, Parser)]
+#[command(name = "mfa-mock", version)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "MFA_MOCK_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on; 0 picks a free one (the URL is printed on start).
+    #[arg(long, env = "MFA_MOCK_PORT", default_value_t = 4100)]
+    port: u16,
+    /// Accept only this API key (repeatable, or comma-separated in the variable).
+    /// Without it, any key starting sk_test_ or sk_example_ is accepted.
+    #[arg(long = "api-key", env = "MFA_MOCK_API_KEYS", value_delimiter = ',')]
+    api_keys: Vec<String>,
+    /// TOTP time steps (30 s each) accepted either side of the current one.
+    #[arg(long, env = "MFA_MOCK_TOTP_SKEW", default_value_t = 1)]
+    totp_skew: u32,
+    /// Wrong codes a challenge takes before every further verify is refused.
+    #[arg(long, env = "MFA_MOCK_ATTEMPT_LIMIT", default_value_t = 5)]
+    attempt_limit: u32,
+    /// TOTP issuer for AuthKit enrollments that name none.
+    #[arg(long, env = "MFA_MOCK_TOTP_ISSUER", default_value = "mfa-mock")]
+    totp_issuer: String,
+    /// Largest request body accepted, in bytes (larger ones get a 413).
+    #[arg(long, env = "MFA_MOCK_MAX_BODY_BYTES", default_value_t = mfa_mock::config::DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+    /// Seconds a client may take to send a request's headers before it is dropped.
+    #[arg(long, env = "MFA_MOCK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
+    #[arg(long, env = "MFA_MOCK_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    shutdown_grace_secs: u64,
+    /// Log format.
+    #[arg(long, env = "MFA_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    /// Log filter, in tracing's EnvFilter syntax (e.g. "debug", "mfa_mock=info").
+    #[arg(long, env = "MFA_MOCK_LOG", default_value = "info")]
+    log: String,
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per event.
+    Json,
+}
+
+impl Cli {
+    fn config(&self) -> Config {
+        Config {
+            api_keys: self
+                .api_keys
+                .iter()
+                .filter(|k| !k.is_empty())
+                .cloned()
+                .collect(),
+            totp_skew_steps: self.totp_skew,
+            attempt_limit: self.attempt_limit,
+            default_totp_issuer: self.totp_issuer.clone(),
+            max_body_bytes: self.max_body_bytes,
+            header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            ..Config::default()
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Human => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let address = SocketAddr::new(cli.host, cli.port);
+    let listener = match TcpListener::bind(address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!(
+                "mfa-mock: cannot listen on {address}: {error}. Pass --port 0 for any free port."
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = match listener.local_addr() {
+        Ok(bound) => format!("http://{bound}"),
+        Err(_) => format!("http://{address}"),
+    };
+    println!("mfa-mock listening on {url}");
+    let _ = std::io::stdout().flush();
+    match mfa_mock::run(listener, cli.config(), shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("mfa-mock: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Time as the server sees it.
+//!
+//! Every timestamp the server stores is a [`Timestamp`]: milliseconds since the
+//! Unix epoch, rendered on the wire exactly as WorkOS renders it
+//! (`2022-02-15T15:14:19.392Z`: UTC, three fractional digits, `Z`). The
+//! [`Clock`] lives in the application state rather than being read ambiently,
+//! so tests can pin it.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Serialize, Serializer};
+use time::OffsetDateTime;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+/// The wire format of every timestamp: RFC 3339, UTC, milliseconds, `Z`.
+const WIRE_FORMAT: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// A point in time, in milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// The timestamp `millis` milliseconds after the Unix epoch.
+    pub const fn from_unix_millis(millis: i64) -> Self {
+        Self(millis)
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub const fn unix_millis(self) -> i64 {
+        self.0
+    }
+
+    /// Whole seconds since the Unix epoch (what TOTP counts in).
+    pub fn unix_seconds(self) -> u64 {
+        u64::try_from(self.0.div_euclid(1000)).unwrap_or(0)
+    }
+
+    /// This timestamp moved `seconds` later.
+    pub const fn plus_seconds(self, seconds: i64) -> Self {
+        Self(self.0.saturating_add(seconds.saturating_mul(1000)))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let nanos = i128::from(self.0) * 1_000_000;
+        let formatted = OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .map_err(|_| fmt::Error)?
+            .format(WIRE_FORMAT)
+            .map_err(|_| fmt::Error)?;
+        f.write_str(&formatted)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The source of the current time.
+#[derive(Clone, Debug, Default)]
+pub enum Clock {
+    /// The machine's wall clock.
+    #[default]
+    System,
+    /// Always the same instant; for tests.
+    Fixed(Timestamp),
+    /// An instant that only moves when its holder moves it; for tests.
+    Manual(ManualClock),
+}
+
+/// A clock a test sets and advances by hand. Clones share the same instant.
+#[derive(Clone, Debug)]
+pub struct ManualClock(Arc<AtomicI64>);
+
+impl ManualClock {
+    /// A clock standing at `start`.
+    pub fn new(start: Timestamp) -> Self {
+        Self(Arc::new(AtomicI64::new(start.unix_millis())))
+    }
+
+    /// Moves the clock `seconds` forward.
+    pub fn advance(&self, seconds: i64) {
+        self.0
+            .fetch_add(seconds.saturating_mul(1000), Ordering::SeqCst);
+    }
+
+    /// The instant the clock stands at.
+    pub fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst))
+    }
+}
+
+impl Clock {
+    /// The current time according to this clock.
+    pub fn now(&self) -> Timestamp {
+        match self {
+            Clock::System => {
+                let millis = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |elapsed| elapsed.as_millis());
+                Timestamp(i64::try_from(millis).unwrap_or(i64::MAX))
+            }
+            Clock::Fixed(instant) => *instant,
+            Clock::Manual(clock) => clock.now(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_render_with_exactly_three_fractional_digits_and_z() {
+        let instant = Timestamp::from_unix_millis(1_644_938_059_392);
+        assert_eq!(instant.to_string(), "2022-02-15T15:14:19.392Z");
+    }
+
+    #[test]
+    fn whole_seconds_render_with_zero_milliseconds() {
+        assert_eq!(
+            Timestamp::from_unix_millis(0).to_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn ten_minutes_later_is_six_hundred_seconds_later() {
+        let start = Timestamp::from_unix_millis(1_000);
+        assert_eq!(start.plus_seconds(600).unix_millis(), 601_000);
+    }
+
+    #[test]
+    fn a_manual_clock_moves_only_when_advanced_and_clones_share_it() {
+        let manual = ManualClock::new(Timestamp::from_unix_millis(0));
+        let clock = Clock::Manual(manual.clone());
+        manual.advance(601);
+        assert_eq!(clock.now().unix_millis(), 601_000);
+    }
+
+    #[test]
+    fn a_fixed_clock_always_answers_the_same_instant() {
+        let clock = Clock::Fixed(Timestamp::from_unix_millis(42));
+        assert_eq!(clock.now(), clock.now());
+        assert_eq!(clock.now().unix_millis(), 42);
+    }
+}

@@ -1,0 +1,48 @@
+//! Settings that change how the server behaves (not where it listens: the
+//! binary binds the socket and hands [`crate::run`] a listener).
+
+use std::time::Duration;
+
+use crate::clock::Clock;
+
+/// How the server behaves. `Default` gives the documented defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Accepted API keys; empty accepts any `sk_test_`/`sk_example_` key.
+    pub api_keys: Vec<String>,
+    /// TOTP steps accepted either side of the current one.
+    pub totp_skew_steps: u32,
+    /// Wrong codes a challenge takes before every verify is refused.
+    pub attempt_limit: u32,
+    /// The issuer AuthKit enrollments use when the request names none.
+    pub default_totp_issuer: String,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// How long in-flight requests get to finish on shutdown.
+    pub shutdown_grace: Duration,
+    /// Where the time comes from.
+    pub clock: Clock,
+    /// Seed for ids, secrets and codes; `None` seeds from the operating system.
+    pub seed: Option<u64>,
+}
+
+/// One mebibyte: the default body limit.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            api_keys: Vec::new(),
+            totp_skew_steps: 1,
+            attempt_limit: 5,
+            default_totp_issuer: "mfa-mock".to_owned(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            header_read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+            clock: Clock::System,
+            seed: None,
+        }
+    }
+}

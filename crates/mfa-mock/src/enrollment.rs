@@ -1,0 +1,98 @@
+//! Making new factors and challenges: ids, secrets, codes, QR codes, expiry.
+//!
+//! Handlers decide *whether* to create something; this module decides what a
+//! new object looks like, drawing time and randomness from the [`App`].
+
+use crate::app::App;
+use crate::clock::Timestamp;
+use crate::error::ApiError;
+use crate::ids::IdKind;
+use crate::model::{Challenge, EnrolledTotp, ExpectedCode, Factor, FactorKind};
+use crate::totp::TotpSecret;
+
+/// How long SMS and generic OTP challenges stay verifiable: 10 minutes.
+pub const CHALLENGE_LIFETIME_SECONDS: i64 = 600;
+
+/// The SMS text sent when the challenge names no `sms_template`.
+pub const DEFAULT_SMS_TEMPLATE: &str = "Your verification code is {{code}}.";
+
+/// A fresh 160-bit TOTP secret.
+pub fn new_secret(app: &App) -> TotpSecret {
+    TotpSecret::from_bytes(app.entropy.bytes::<20>().to_vec())
+}
+
+/// A TOTP factor's details and the one-time enrollment extras (secret, URI, QR code).
+pub fn totp_kind(
+    secret: TotpSecret,
+    issuer: String,
+    user: String,
+) -> Result<(FactorKind, EnrolledTotp), ApiError> {
+    let qr_code = secret.qr_code(&issuer, &user).map_err(|_| {
+        ApiError::invalid(
+            "totp_user",
+            "too_long",
+            "`totp_issuer` and `totp_user` together are too long to fit in a QR code; shorten them.",
+        )
+    })?;
+    let enrolled = EnrolledTotp {
+        secret: secret.to_base32(),
+        uri: secret.otpauth_uri(&issuer, &user),
+        qr_code,
+    };
+    Ok((
+        FactorKind::Totp {
+            issuer,
+            user,
+            secret,
+        },
+        enrolled,
+    ))
+}
+
+/// A new factor of `kind`, created now.
+pub fn new_factor(app: &App, kind: FactorKind, user_id: Option<String>, now: Timestamp) -> Factor {
+    Factor {
+        id: app.entropy.id(IdKind::Factor, now),
+        created_at: now,
+        updated_at: now,
+        user_id,
+        kind,
+    }
+}
+
+/// A new challenge of `factor`, created now. SMS challenges render
+/// `sms_template` (or the default text) with the code in place of `{{code}}`.
+pub fn new_challenge(
+    app: &App,
+    factor: &Factor,
+    sms_template: Option<&str>,
+    now: Timestamp,
+) -> Challenge {
+    let expiry = Some(now.plus_seconds(CHALLENGE_LIFETIME_SECONDS));
+    let (expected, expires_at, reveals_code, sms_message) = match &factor.kind {
+        FactorKind::Totp { secret, .. } => (ExpectedCode::Totp(secret.clone()), None, false, None),
+        FactorKind::Sms { .. } => {
+            let code = app.entropy.six_digit_code();
+            let text = sms_template
+                .unwrap_or(DEFAULT_SMS_TEMPLATE)
+                .replace("{{code}}", &code);
+            (ExpectedCode::OneTime(code), expiry, false, Some(text))
+        }
+        FactorKind::GenericOtp => {
+            let code = app.entropy.six_digit_code();
+            (ExpectedCode::OneTime(code), expiry, true, None)
+        }
+    };
+    Challenge {
+        id: app.entropy.id(IdKind::Challenge, now),
+        created_at: now,
+        updated_at: now,
+        factor_id: factor.id.clone(),
+        expires_at,
+        expected,
+        reveals_code,
+        sms_message,
+        verified: false,
+        failed_attempts: 0,
+    }
+}

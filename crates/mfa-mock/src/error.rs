@@ -1,0 +1,289 @@
+//! Every way a request can fail, and the one place each becomes a status and a
+//! WorkOS-shaped JSON body.
+//!
+//! Messages say what to send instead, so a user reading a failed test knows the
+//! fix without opening this source.
+
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::response::ApiResponse;
+
+/// The kinds of object a 404 can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// An authentication factor.
+    Factor,
+    /// An authentication challenge.
+    Challenge,
+    /// A user.
+    User,
+}
+
+impl Entity {
+    const fn name(self) -> &'static str {
+        match self {
+            Entity::Factor => "Authentication Factor",
+            Entity::Challenge => "Authentication Challenge",
+            Entity::User => "User",
+        }
+    }
+}
+
+/// One broken rule in a request, as listed in a 422's `errors`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field and the rule, in snake case: `totp_issuer_required`,
+    /// `limit_invalid_value`, …. Some SDKs show only this code, so it names the field.
+    pub code: String,
+    /// The body field or query parameter that broke it.
+    pub field: String,
+    /// What was wrong and what to send instead.
+    pub message: String,
+}
+
+impl FieldError {
+    /// `field` broke `rule` (`required`, `invalid_type`, …); `message` says what to send.
+    pub fn new(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: format!("{}_{rule}", field.replace('.', "_")),
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A failed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No usable API key.
+    Unauthorized {
+        /// Why the key was not accepted; sent in `WWW-Authenticate`, not the body.
+        reason: &'static str,
+    },
+    /// A production key was sent to the mock.
+    LiveKeyRefused,
+    /// No such object in this tenant.
+    NotFound {
+        /// What kind of object.
+        entity: Entity,
+        /// The id asked for, echoed back.
+        id: String,
+    },
+    /// The challenge was already verified.
+    ChallengePreviouslyVerified(String),
+    /// The challenge has expired.
+    ChallengeExpired(String),
+    /// Too many wrong codes were presented to the challenge.
+    TooManyAttempts(String),
+    /// The phone number, as sent, is not a phone number.
+    InvalidPhoneNumber(String),
+    /// The request broke these rules.
+    Validation(Vec<FieldError>),
+    /// The body is not a JSON object.
+    InvalidJson(String),
+    /// The body is not declared as JSON.
+    InvalidContentType(String),
+    /// The body is larger than the configured limit.
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// No route has this path.
+    RouteNotFound {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+    },
+    /// The path exists but not with this method.
+    MethodNotAllowed {
+        /// The request's method.
+        method: String,
+        /// The route's path pattern.
+        pattern: &'static str,
+        /// The methods the route takes.
+        allowed: &'static str,
+    },
+    /// The server failed; a bug.
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 422 for one broken rule.
+    pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, rule, message)])
+    }
+
+    /// The HTTP status this error is sent with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized { .. } | ApiError::LiveKeyRefused => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound { .. } | ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::ChallengePreviouslyVerified(_)
+            | ApiError::ChallengeExpired(_)
+            | ApiError::InvalidPhoneNumber(_)
+            | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooManyAttempts(_)
+            | ApiError::InvalidJson(_)
+            | ApiError::InvalidContentType(_) => StatusCode::BAD_REQUEST,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The JSON body this error is sent with.
+    pub fn body(&self) -> Value {
+        match self {
+            ApiError::Unauthorized { .. } => json!({"message": "Unauthorized"}),
+            ApiError::LiveKeyRefused => json!({
+                "code": "live_api_key_refused",
+                "message": "Unauthorized: this is mfa-mock, a local test server, and it refuses live \
+                            API keys (sk_live_...). Never send a production key here; use any key \
+                            starting with sk_test_.",
+            }),
+            ApiError::NotFound { entity, id } => json!({
+                "message": format!("{} not found: '{id}'.", entity.name()),
+                "code": "entity_not_found",
+                "entity_id": id,
+            }),
+            ApiError::ChallengePreviouslyVerified(id) => coded(
+                "authentication_challenge_previously_verified",
+                format!("The authentication challenge '{id}' has already been verified."),
+            ),
+            ApiError::ChallengeExpired(id) => coded(
+                "authentication_challenge_expired",
+                format!("The authentication challenge '{id}' has expired."),
+            ),
+            ApiError::TooManyAttempts(id) => coded(
+                "one_time_code_too_many_attempts",
+                format!(
+                    "Too many wrong codes were presented to the authentication challenge '{id}'. \
+                     Create a new challenge for the factor and verify that one."
+                ),
+            ),
+            ApiError::InvalidPhoneNumber(input) => coded(
+                "invalid_phone_number",
+                format!("Phone number is invalid: '{input}'"),
+            ),
+            ApiError::Validation(errors) => json!({
+                "code": "invalid_request_parameters",
+                "message": "Validation failed",
+                "errors": errors,
+            }),
+            ApiError::InvalidJson(detail) => coded("invalid_json", detail.clone()),
+            ApiError::InvalidContentType(detail) => coded("invalid_content_type", detail.clone()),
+            ApiError::PayloadTooLarge { limit } => coded(
+                "payload_too_large",
+                format!("The request body is larger than this server's limit of {limit} bytes."),
+            ),
+            ApiError::RouteNotFound { method, path } => coded(
+                "route_not_found",
+                format!(
+                    "No route matches {method} {path}. This is not a missing object: check the \
+                     path. Routes: /auth/factors/enroll, /auth/factors/:id, \
+                     /auth/factors/:id/challenge, /auth/challenges/:id/verify, \
+                     /user_management/users, /user_management/users/:id, \
+                     /user_management/users/:id/auth_factors, /health."
+                ),
+            ),
+            ApiError::MethodNotAllowed {
+                method,
+                pattern,
+                allowed,
+            } => coded(
+                "method_not_allowed",
+                format!("{method} is not allowed on {pattern}; use {allowed}."),
+            ),
+            ApiError::Internal(detail) => coded("internal_error", detail.clone()),
+        }
+    }
+
+    /// The whole response: status, body and any headers the error calls for.
+    pub fn into_response(self) -> ApiResponse {
+        let response = ApiResponse::json(self.status(), self.body());
+        match &self {
+            ApiError::Unauthorized { reason } => {
+                let challenge =
+                    format!("Bearer realm=\"mfa-mock\", error_description=\"{reason}\"");
+                match HeaderValue::from_str(&challenge) {
+                    Ok(value) => response.with_header(header::WWW_AUTHENTICATE, value),
+                    Err(_) => response,
+                }
+            }
+            ApiError::MethodNotAllowed { allowed, .. } => {
+                response.with_header(header::ALLOW, HeaderValue::from_static(allowed))
+            }
+            _ => response,
+        }
+    }
+}
+
+fn coded(code: &str, message: String) -> Value {
+    json!({"code": code, "message": message})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_factor_is_a_404_naming_the_id_in_the_workos_shape() {
+        let error = ApiError::NotFound {
+            entity: Entity::Factor,
+            id: "auth_factor_X".into(),
+        };
+        assert_eq!(error.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            error.body(),
+            json!({
+                "message": "Authentication Factor not found: 'auth_factor_X'.",
+                "code": "entity_not_found",
+                "entity_id": "auth_factor_X",
+            })
+        );
+    }
+
+    #[test]
+    fn the_documented_challenge_errors_keep_their_exact_wording() {
+        let verified = ApiError::ChallengePreviouslyVerified("auth_challenge_1".into());
+        assert_eq!(verified.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            verified.body()["message"],
+            "The authentication challenge 'auth_challenge_1' has already been verified."
+        );
+        let expired = ApiError::ChallengeExpired("auth_challenge_1".into());
+        assert_eq!(expired.body()["code"], "authentication_challenge_expired");
+    }
+
+    #[test]
+    fn too_many_attempts_is_a_400() {
+        let error = ApiError::TooManyAttempts("auth_challenge_1".into());
+        assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(error.body()["code"], "one_time_code_too_many_attempts");
+    }
+
+    #[test]
+    fn a_missing_key_is_a_bare_unauthorized_that_explains_itself_in_a_header() {
+        let response = ApiError::Unauthorized { reason: "no key" }.into_response();
+        assert_eq!(response.body, Some(json!({"message": "Unauthorized"})));
+        assert_eq!(response.headers[0].0, header::WWW_AUTHENTICATE);
+    }
+
+    #[test]
+    fn a_wrong_method_lists_the_allowed_ones() {
+        let response = ApiError::MethodNotAllowed {
+            method: "PUT".into(),
+            pattern: "/auth/factors/:id",
+            allowed: "GET, DELETE",
+        }
+        .into_response();
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            response.headers[0],
+            (header::ALLOW, HeaderValue::from_static("GET, DELETE"))
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! The objects the server keeps, and how each is written on the wire.
+//!
+//! Stored types ([`Factor`], [`Challenge`], [`User`]) hold everything the server
+//! needs, secrets included; the `*_json` functions write exactly the fields the
+//! WorkOS API returns, in the documents' order, so no secret leaves by accident.
+//! Only an enrollment response carries a TOTP secret, through [`EnrolledTotp`].
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::clock::Timestamp;
+use crate::totp::TotpSecret;
+
+/// An authentication factor as stored.
+#[derive(Clone, Debug)]
+pub struct Factor {
+    /// `auth_factor_` + ULID.
+    pub id: String,
+    /// When it was enrolled.
+    pub created_at: Timestamp,
+    /// When it last changed (factors never change after enrollment).
+    pub updated_at: Timestamp,
+    /// The user it belongs to, if it was enrolled for one.
+    pub user_id: Option<String>,
+    /// What kind of factor it is, with that kind's details.
+    pub kind: FactorKind,
+}
+
+/// The three factor types and what each keeps.
+#[derive(Clone, Debug)]
+pub enum FactorKind {
+    /// An authenticator app.
+    Totp {
+        /// The name the app shows above the code.
+        issuer: String,
+        /// The account name the app shows.
+        user: String,
+        /// The shared secret.
+        secret: TotpSecret,
+    },
+    /// Codes sent by text message.
+    Sms {
+        /// E.164 phone number.
+        phone_number: String,
+    },
+    /// Codes the caller delivers itself; the challenge carries the code.
+    GenericOtp,
+}
+
+impl FactorKind {
+    /// The wire name of this type.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            FactorKind::Totp { .. } => "totp",
+            FactorKind::Sms { .. } => "sms",
+            FactorKind::GenericOtp => "generic_otp",
+        }
+    }
+}
+
+/// What an enrollment response adds to a TOTP factor, once.
+#[derive(Clone, Debug)]
+pub struct EnrolledTotp {
+    /// The secret in base32.
+    pub secret: String,
+    /// The `otpauth://` URI.
+    pub uri: String,
+    /// A PNG data URI of a QR code of `uri`.
+    pub qr_code: String,
+}
+
+/// How a challenge's code is checked.
+#[derive(Clone, Debug)]
+pub enum ExpectedCode {
+    /// Any code the TOTP secret produces around the time of verification.
+    Totp(TotpSecret),
+    /// This exact one-time code.
+    OneTime(String),
+}
+
+/// An authentication challenge as stored.
+#[derive(Clone, Debug)]
+pub struct Challenge {
+    /// `auth_challenge_` + ULID.
+    pub id: String,
+    /// When it was issued.
+    pub created_at: Timestamp,
+    /// When it last changed (it changes when verified).
+    pub updated_at: Timestamp,
+    /// The factor it challenges.
+    pub factor_id: String,
+    /// When it stops being verifiable (SMS and generic OTP only).
+    pub expires_at: Option<Timestamp>,
+    /// What a verify must present.
+    pub expected: ExpectedCode,
+    /// Whether the response shows the code (generic OTP: the caller delivers it).
+    pub reveals_code: bool,
+    /// The text message an SMS challenge sent, code included.
+    pub sms_message: Option<String>,
+    /// Set once a correct code has been presented.
+    pub verified: bool,
+    /// Wrong codes presented so far.
+    pub failed_attempts: u32,
+}
+
+/// A user, the minimal AuthKit resource the factor endpoints hang off.
+#[derive(Clone, Debug, Serialize)]
+pub struct User {
+    /// Always `"user"`.
+    pub object: &'static str,
+    /// `user_` + ULID.
+    pub id: String,
+    /// The user's email address.
+    pub email: String,
+    /// Given name, if known.
+    pub first_name: Option<String>,
+    /// Family name, if known.
+    pub last_name: Option<String>,
+    /// Whether the email address is verified.
+    pub email_verified: bool,
+    /// Avatar URL, if known.
+    pub profile_picture_url: Option<String>,
+    /// The caller's own id for this user, if given.
+    pub external_id: Option<String>,
+    /// Never set: this server has no sign-in.
+    pub last_sign_in_at: Option<Timestamp>,
+    /// Free-form string key/value pairs the caller attached.
+    pub metadata: serde_json::Map<String, Value>,
+    /// When the user was created.
+    pub created_at: Timestamp,
+    /// When the user last changed.
+    pub updated_at: Timestamp,
+}
+
+#[derive(Serialize)]
+struct FactorWire<'a> {
+    object: &'static str,
+    id: &'a str,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    totp: Option<TotpWire<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sms: Option<SmsWire<'a>>,
+}
+
+#[derive(Serialize)]
+struct TotpWire<'a> {
+    issuer: &'a str,
+    user: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qr_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SmsWire<'a> {
+    phone_number: &'a str,
+}
+
+#[derive(Serialize)]
+struct ChallengeWire<'a> {
+    object: &'static str,
+    id: &'a str,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+    authentication_factor_id: &'a str,
+}
+
+/// The factor as `GET /auth/factors/:id` returns it: no secret, QR code or URI.
+pub fn factor_json(factor: &Factor) -> Value {
+    factor_wire(factor, None)
+}
+
+/// The factor as an enrollment returns it: TOTP factors add `secret`, `qr_code` and `uri`.
+pub fn enrolled_factor_json(factor: &Factor, enrolled: Option<&EnrolledTotp>) -> Value {
+    factor_wire(factor, enrolled)
+}
+
+fn factor_wire(factor: &Factor, enrolled: Option<&EnrolledTotp>) -> Value {
+    let (totp, sms) = match &factor.kind {
+        FactorKind::Totp { issuer, user, .. } => {
+            let wire = TotpWire {
+                issuer,
+                user,
+                secret: enrolled.map(|e| e.secret.as_str()),
+                qr_code: enrolled.map(|e| e.qr_code.as_str()),
+                uri: enrolled.map(|e| e.uri.as_str()),
+            };
+            (Some(wire), None)
+        }
+        FactorKind::Sms { phone_number } => (None, Some(SmsWire { phone_number })),
+        FactorKind::GenericOtp => (None, None),
+    };
+    to_value(&FactorWire {
+        object: "authentication_factor",
+        id: &factor.id,
+        created_at: factor.created_at,
+        updated_at: factor.updated_at,
+        kind: factor.kind.type_name(),
+        user_id: factor.user_id.as_deref(),
+        totp,
+        sms,
+    })
+}
+
+/// The challenge as the challenge and enroll endpoints return it: a generic
+/// OTP challenge shows its code, which the caller delivers itself.
+pub fn challenge_json(challenge: &Challenge) -> Value {
+    let code = match (&challenge.expected, challenge.reveals_code) {
+        (ExpectedCode::OneTime(code), true) => Some(code.as_str()),
+        _ => None,
+    };
+    challenge_wire(challenge, code)
+}
+
+/// The challenge inside a verify response: never the code, so a failed
+/// verify does not hand out the right answer.
+pub fn verified_challenge_json(challenge: &Challenge) -> Value {
+    challenge_wire(challenge, None)
+}
+
+fn challenge_wire(challenge: &Challenge, code: Option<&str>) -> Value {
+    to_value(&ChallengeWire {
+        object: "authentication_challenge",
+        id: &challenge.id,
+        created_at: challenge.created_at,
+        updated_at: challenge.updated_at,
+        expires_at: challenge.expires_at,
+        code,
+        authentication_factor_id: &challenge.factor_id,
+    })
+}
+
+/// The user as the user-management endpoints return it.
+pub fn user_json(user: &User) -> Value {
+    to_value(user)
+}
+
+fn to_value(wire: &impl Serialize) -> Value {
+    // Serialising these plain structs cannot fail: every key is a string and
+    // every value a string, bool, null or nested plain struct.
+    serde_json::to_value(wire).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(millis: i64) -> Timestamp {
+        Timestamp::from_unix_millis(millis)
+    }
+
+    fn totp_factor() -> Factor {
+        Factor {
+            id: "auth_factor_01FVYZ5QM8N98T9ME5BCB2BBMJ".into(),
+            created_at: at(0),
+            updated_at: at(0),
+            user_id: None,
+            kind: FactorKind::Totp {
+                issuer: "Foo Corp".into(),
+                user: "alan@example.com".into(),
+                secret: TotpSecret::from_bytes(vec![1; 20]),
+            },
+        }
+    }
+
+    #[test]
+    fn a_fetched_totp_factor_shows_only_issuer_and_user() {
+        let json = factor_json(&totp_factor());
+        assert_eq!(
+            json["totp"],
+            serde_json::json!({"issuer": "Foo Corp", "user": "alan@example.com"})
+        );
+        assert!(json.get("user_id").is_none());
+        assert!(json.get("sms").is_none());
+    }
+
+    #[test]
+    fn an_enrolled_totp_factor_adds_secret_qr_code_and_uri() {
+        let enrolled = EnrolledTotp {
+            secret: "S".into(),
+            uri: "U".into(),
+            qr_code: "Q".into(),
+        };
+        let json = enrolled_factor_json(&totp_factor(), Some(&enrolled));
+        assert_eq!(json["totp"]["secret"], "S");
+        assert_eq!(json["totp"]["uri"], "U");
+        assert_eq!(json["totp"]["qr_code"], "Q");
+    }
+
+    #[test]
+    fn a_generic_otp_challenge_reveals_its_code_and_a_totp_one_does_not() {
+        let mut challenge = Challenge {
+            id: "auth_challenge_01FVYZWQTZQ5VB6BC5MPG2EYC5".into(),
+            created_at: at(0),
+            updated_at: at(0),
+            factor_id: "auth_factor_01FVYZ5QM8N98T9ME5BCB2BBMJ".into(),
+            expires_at: Some(at(600_000)),
+            expected: ExpectedCode::OneTime("123456".into()),
+            reveals_code: true,
+            sms_message: None,
+            verified: false,
+            failed_attempts: 0,
+        };
+        assert_eq!(challenge_json(&challenge)["code"], "123456");
+        assert!(verified_challenge_json(&challenge).get("code").is_none());
+        challenge.reveals_code = false;
+        assert!(challenge_json(&challenge).get("code").is_none());
+        assert_eq!(
+            challenge_json(&challenge)["expires_at"],
+            "1970-01-01T00:10:00.000Z"
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! What a handler answers: a status, an optional JSON body and extra headers.
+//!
+//! Kept free of hyper so handlers stay plain functions; `server.rs` turns it
+//! into a hyper response and adds `X-Request-Id`.
+
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde_json::Value;
+
+/// The content type of every body this server sends.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// A response before it meets the wire.
+#[derive(Debug, Clone)]
+pub struct ApiResponse {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The JSON body, or `None` for an empty body without a content type.
+    pub body: Option<Value>,
+    /// Headers beyond content type and request id (e.g. `Allow`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ApiResponse {
+    /// A JSON response.
+    pub fn json(status: StatusCode, body: Value) -> Self {
+        Self {
+            status,
+            body: Some(body),
+            headers: Vec::new(),
+        }
+    }
+
+    /// `204 No Content`: no body, no content type.
+    pub fn no_content() -> Self {
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// This response with one more header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}

@@ -1,0 +1,125 @@
+//! The accept loop: connections, HTTP/1.1, graceful shutdown. Nothing here
+//! knows about WorkOS; every request goes to [`App::handle`].
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tracing::{debug, info, warn};
+
+use crate::app::App;
+use crate::config::Config;
+use crate::ids::IdKind;
+use crate::request::ApiRequest;
+use crate::response::{ApiResponse, JSON_CONTENT_TYPE};
+
+/// Serves the MFA API on `listener` until `shutdown` completes, then lets
+/// in-flight requests finish (up to `config.shutdown_grace`) and returns.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let app = Arc::new(App::new(config).map_err(io::Error::other)?);
+    serve(listener, app, shutdown).await
+}
+
+/// [`run`] with an application already built, e.g. one a test inspects.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(app.config.header_read_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let app = Arc::clone(&app);
+                    let service = service_fn(move |request| {
+                        let app = Arc::clone(&app);
+                        async move { Ok::<_, Infallible>(respond(&app, request).await) }
+                    });
+                    let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        if let Err(error) = connection.await {
+                            debug!(%error, "connection ended with an error");
+                        }
+                    });
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let grace = app.config.shutdown_grace;
+    tokio::select! {
+        () = graceful.shutdown() => info!("all connections closed"),
+        () = tokio::time::sleep(grace) => warn!(?grace, "connections still open after the grace period"),
+    }
+    Ok(())
+}
+
+async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = app.entropy.id(IdKind::Request, app.now());
+    let response = match ApiRequest::from_hyper(request, app.config.max_body_bytes).await {
+        Ok(request) => app.handle(&request),
+        Err(error) => error.into_response(),
+    };
+    info!(
+        %method,
+        path,
+        status = response.status.as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        request_id,
+        "request"
+    );
+    to_hyper(response, &request_id)
+}
+
+fn to_hyper(response: ApiResponse, request_id: &str) -> Response<Full<Bytes>> {
+    let body = match &response.body {
+        Some(json) => Bytes::from(serde_json::to_vec(json).unwrap_or_default()),
+        None => Bytes::new(),
+    };
+    let mut hyper_response = Response::new(Full::new(body));
+    *hyper_response.status_mut() = response.status;
+    let headers = hyper_response.headers_mut();
+    if response.body.is_some() {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(JSON_CONTENT_TYPE),
+        );
+    }
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-request-id", value);
+    }
+    for (name, value) in response.headers {
+        headers.insert(name, value);
+    }
+    hyper_response
+}

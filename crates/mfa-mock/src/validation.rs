@@ -1,0 +1,304 @@
+//! Request-body validation against the JSON Schemas in `schemas/requests/`.
+//!
+//! The schemas are the one source of truth for what a request may contain: the
+//! conformance suite checks fixtures with the same files. Each broken rule
+//! becomes a [`FieldError`] naming the field, the rule and, from the schema's
+//! own `description`, what to send instead. Unknown fields are reported
+//! separately as tolerated: real SDKs send extra keys and the real API ignores
+//! them.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{Draft, ValidationError, Validator};
+use serde_json::Value;
+
+use crate::error::FieldError;
+use crate::request::json_kind;
+
+/// The request bodies that have a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodySchema {
+    /// `POST /auth/factors/enroll`
+    EnrollFactor,
+    /// `POST /auth/factors/:id/challenge`
+    ChallengeFactor,
+    /// `POST /auth/challenges/:id/verify`
+    VerifyChallenge,
+    /// `POST /user_management/users/:id/auth_factors`
+    EnrollAuthFactor,
+    /// `POST /user_management/users`
+    CreateUser,
+}
+
+impl BodySchema {
+    const ALL: [BodySchema; 5] = [
+        BodySchema::EnrollFactor,
+        BodySchema::ChallengeFactor,
+        BodySchema::VerifyChallenge,
+        BodySchema::EnrollAuthFactor,
+        BodySchema::CreateUser,
+    ];
+
+    /// The schema file's text, embedded at build time.
+    const fn source(self) -> &'static str {
+        match self {
+            BodySchema::EnrollFactor => {
+                include_str!("../../../schemas/requests/enroll_factor.json")
+            }
+            BodySchema::ChallengeFactor => {
+                include_str!("../../../schemas/requests/challenge_factor.json")
+            }
+            BodySchema::VerifyChallenge => {
+                include_str!("../../../schemas/requests/verify_challenge.json")
+            }
+            BodySchema::EnrollAuthFactor => {
+                include_str!("../../../schemas/requests/enroll_auth_factor.json")
+            }
+            BodySchema::CreateUser => include_str!("../../../schemas/requests/create_user.json"),
+        }
+    }
+}
+
+/// What validating one body found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Findings {
+    /// Rules broken badly enough to refuse the request with a 422.
+    pub rejected: Vec<FieldError>,
+    /// Problems the server lets through (unknown fields).
+    pub tolerated: Vec<FieldError>,
+}
+
+struct Compiled {
+    schema: Value,
+    validator: Validator,
+}
+
+/// Every request schema, compiled once at start-up.
+pub struct RequestSchemas {
+    compiled: Vec<(BodySchema, Compiled)>,
+}
+
+impl std::fmt::Debug for RequestSchemas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestSchemas").finish_non_exhaustive()
+    }
+}
+
+impl RequestSchemas {
+    /// Parses and compiles the embedded schemas; an error here is a broken build.
+    pub fn compile() -> Result<Self, String> {
+        let compiled = BodySchema::ALL
+            .into_iter()
+            .map(|which| compile_one(which).map(|compiled| (which, compiled)))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { compiled })
+    }
+
+    /// Checks `body` against `which`'s schema.
+    pub fn check(&self, which: BodySchema, body: &Value) -> Findings {
+        let Some((_, compiled)) = self.compiled.iter().find(|(key, _)| *key == which) else {
+            return Findings::default();
+        };
+        let mut findings = Findings::default();
+        for error in compiled.validator.iter_errors(body) {
+            if let ValidationErrorKind::AdditionalProperties { unexpected } = &error.kind {
+                findings
+                    .tolerated
+                    .extend(unexpected.iter().map(|field| unknown_field(field)));
+            } else {
+                findings
+                    .rejected
+                    .push(field_error(&compiled.schema, &error));
+            }
+        }
+        findings
+    }
+}
+
+fn compile_one(which: BodySchema) -> Result<Compiled, String> {
+    let schema: Value = serde_json::from_str(which.source())
+        .map_err(|error| format!("schema for {which:?} is not JSON: {error}"))?;
+    let validator = jsonschema::options()
+        .with_draft(Draft::Draft202012)
+        .build(&schema)
+        .map_err(|error| format!("schema for {which:?} does not compile: {error}"))?;
+    Ok(Compiled { schema, validator })
+}
+
+fn unknown_field(field: &str) -> FieldError {
+    let message = format!("`{field}` is not a field of this request; it was ignored.");
+    FieldError::new(field, "unknown_field", message)
+}
+
+fn field_error(schema: &Value, error: &ValidationError<'_>) -> FieldError {
+    let path = error.instance_path.as_str();
+    let field = match &error.kind {
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            if path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{}.{name}", dotted(path))
+            }
+        }
+        _ => dotted(path),
+    };
+    let hint = describe(schema, &field);
+    let (rule, problem) = rule(error);
+    FieldError::new(&field, rule, format!("`{field}` {problem}.{hint}"))
+}
+
+/// The rule's name and what went wrong, phrased to follow the field name.
+fn rule(error: &ValidationError<'_>) -> (&'static str, String) {
+    let got = || json_kind(&error.instance);
+    match &error.kind {
+        ValidationErrorKind::Required { .. } => ("required", "is required".to_owned()),
+        ValidationErrorKind::Type { kind } => (
+            "invalid_type",
+            format!("must be {}; got {}", type_name(kind), got()),
+        ),
+        ValidationErrorKind::Enum { options } => (
+            "invalid_value",
+            format!("must be one of {options}; got {}", error.instance),
+        ),
+        ValidationErrorKind::Constant { expected_value } => (
+            "invalid_value",
+            format!("must be {expected_value}; got {}", error.instance),
+        ),
+        ValidationErrorKind::MinLength { limit } => (
+            "too_short",
+            format!("must be at least {limit} characters long"),
+        ),
+        ValidationErrorKind::MaxLength { limit } => (
+            "too_long",
+            format!("must be at most {limit} characters long"),
+        ),
+        ValidationErrorKind::Pattern { .. } => {
+            ("invalid_format", "has the wrong format".to_owned())
+        }
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            ("out_of_range", format!("must be at least {limit}"))
+        }
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            ("out_of_range", format!("must be at most {limit}"))
+        }
+        _ => ("invalid", format!("is invalid: {error}")),
+    }
+}
+
+fn type_name(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(single) => format!("a JSON {single}"),
+        TypeKind::Multiple(set) => format!("one of the JSON types {set:?}"),
+    }
+}
+
+/// `/metadata/plan` becomes `metadata.plan`; the root is `body`.
+fn dotted(pointer: &str) -> String {
+    let trimmed = pointer.trim_start_matches('/');
+    if trimmed.is_empty() {
+        "body".to_owned()
+    } else {
+        trimmed.replace('/', ".")
+    }
+}
+
+/// " " + the schema's description of a top-level field, or nothing.
+fn describe(schema: &Value, field: &str) -> String {
+    schema["properties"][field]["description"]
+        .as_str()
+        .map(|text| format!(" {text}"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schemas() -> RequestSchemas {
+        RequestSchemas::compile().expect("the embedded schemas compile")
+    }
+
+    #[test]
+    fn every_embedded_schema_compiles() {
+        assert_eq!(schemas().compiled.len(), BodySchema::ALL.len());
+    }
+
+    #[test]
+    fn a_valid_totp_enrollment_has_no_findings() {
+        let body = json!({"type": "totp", "totp_issuer": "Foo Corp", "totp_user": "alan"});
+        assert_eq!(
+            schemas().check(BodySchema::EnrollFactor, &body),
+            Findings::default()
+        );
+    }
+
+    #[test]
+    fn a_missing_type_names_the_field_and_says_what_to_send() {
+        let findings = schemas().check(BodySchema::EnrollFactor, &json!({}));
+        let [error] = findings.rejected.as_slice() else {
+            panic!("expected one error, got {findings:?}");
+        };
+        assert_eq!(
+            (error.code.as_str(), error.field.as_str()),
+            ("type_required", "type")
+        );
+        assert!(error.message.contains("\"totp\""), "{}", error.message);
+    }
+
+    #[test]
+    fn type_specific_requirements_apply_only_to_their_type() {
+        let sms = schemas().check(
+            BodySchema::EnrollFactor,
+            &json!({"type": "sms", "totp_issuer": ""}),
+        );
+        let fields: Vec<&str> = sms.rejected.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["phone_number"]);
+    }
+
+    #[test]
+    fn a_bad_enum_and_a_wrong_type_are_each_reported() {
+        let findings = schemas().check(
+            BodySchema::EnrollFactor,
+            &json!({"type": "email", "user_id": 7}),
+        );
+        let codes: Vec<(&str, &str)> = findings
+            .rejected
+            .iter()
+            .map(|e| (e.code.as_str(), e.field.as_str()))
+            .collect();
+        assert!(codes.contains(&("type_invalid_value", "type")), "{codes:?}");
+        assert!(
+            codes.contains(&("user_id_invalid_type", "user_id")),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_tolerated_but_reported() {
+        let findings = schemas().check(
+            BodySchema::VerifyChallenge,
+            &json!({"code": "1", "extra": 1}),
+        );
+        assert!(findings.rejected.is_empty());
+        assert_eq!(findings.tolerated[0].field, "extra");
+    }
+
+    #[test]
+    fn a_secret_outside_base32_is_an_invalid_format() {
+        let body = json!({"type": "totp", "totp_secret": "not-base32-at-all!"});
+        let findings = schemas().check(BodySchema::EnrollAuthFactor, &body);
+        assert_eq!(findings.rejected[0].code, "totp_secret_invalid_format");
+        assert_eq!(findings.rejected[0].field, "totp_secret");
+    }
+
+    #[test]
+    fn nested_metadata_values_are_named_by_path() {
+        let body = json!({"email": "a@b.c", "metadata": {"plan": 3}});
+        let findings = schemas().check(BodySchema::CreateUser, &body);
+        assert_eq!(findings.rejected[0].field, "metadata.plan");
+        assert_eq!(findings.rejected[0].code, "metadata_plan_invalid_type");
+    }
+}

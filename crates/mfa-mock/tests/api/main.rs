@@ -1,0 +1,10 @@
+//! Black-box tests: each starts the real server on 127.0.0.1:0 and talks HTTP to it.
+
+mod authkit;
+mod challenges;
+mod errors;
+mod factors;
+mod helpers;
+mod races;
+mod tenants;
+mod users;

@@ -1,0 +1,26 @@
+# Everyday recipes. Each is one plain command, so nothing here needs `just`.
+
+# Run the server on 127.0.0.1:4100.
+serve:
+    cargo run --release -p mfa-mock
+
+# Run every test: unit, integration over HTTP, and the conformance suite.
+test:
+    cargo test --workspace
+
+# Review changed conformance snapshots (needs `cargo install cargo-insta`).
+review:
+    cargo insta review
+
+# Replay the fixtures against a running server: just conformance http://127.0.0.1:4100
+conformance base_url="http://127.0.0.1:4100":
+    cargo run -p mfa-conformance -- --base-url {{base_url}}
+
+# Format and lint as CI does.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Exactly what CI runs.
+ci:
+    bash .ci/run
