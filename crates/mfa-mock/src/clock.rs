@@ -7,13 +7,14 @@
 //! so tests can pin it.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 use time::format_description::FormatItem;
+use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 /// The wire format of every timestamp: RFC 3339, UTC, milliseconds, `Z`.
@@ -43,6 +44,14 @@ impl Timestamp {
     /// This timestamp moved `seconds` later.
     pub const fn plus_seconds(self, seconds: i64) -> Self {
         Self(self.0.saturating_add(seconds.saturating_mul(1000)))
+    }
+
+    /// Parses an RFC 3339 timestamp (any offset, any fractional digits; the
+    /// result keeps milliseconds).
+    pub fn parse(text: &str) -> Option<Self> {
+        let parsed = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+        let millis = parsed.unix_timestamp_nanos().div_euclid(1_000_000);
+        i64::try_from(millis).ok().map(Self)
     }
 }
 
@@ -113,6 +122,87 @@ impl Clock {
     }
 }
 
+/// One tenant's view of time: the server's clock, shifted or frozen by the
+/// tenant's own test controls.
+#[derive(Debug)]
+pub struct TenantClock {
+    base: Clock,
+    mode: Mutex<ClockMode>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ClockMode {
+    Running { offset_millis: i64 },
+    Frozen { at: Timestamp },
+}
+
+impl TenantClock {
+    /// A clock that follows `base`, or stands at `frozen_at` if given.
+    pub fn new(base: Clock, frozen_at: Option<Timestamp>) -> Self {
+        let mode = match frozen_at {
+            Some(at) => ClockMode::Frozen { at },
+            None => ClockMode::Running { offset_millis: 0 },
+        };
+        Self {
+            base,
+            mode: Mutex::new(mode),
+        }
+    }
+
+    /// The tenant's current time.
+    pub fn now(&self) -> Timestamp {
+        match self.mode() {
+            ClockMode::Frozen { at } => at,
+            ClockMode::Running { offset_millis } => {
+                Timestamp(self.base.now().0.saturating_add(offset_millis))
+            }
+        }
+    }
+
+    /// Whether the clock stands still.
+    pub fn is_frozen(&self) -> bool {
+        matches!(self.mode(), ClockMode::Frozen { .. })
+    }
+
+    /// Stops the clock at `at`.
+    pub fn freeze_at(&self, at: Timestamp) {
+        self.set_mode(ClockMode::Frozen { at });
+    }
+
+    /// Moves the clock `seconds` (frozen or not; negative goes back).
+    pub fn advance(&self, seconds: i64) {
+        let delta = seconds.saturating_mul(1000);
+        let moved = match self.mode() {
+            ClockMode::Frozen { at } => ClockMode::Frozen {
+                at: Timestamp(at.0.saturating_add(delta)),
+            },
+            ClockMode::Running { offset_millis } => ClockMode::Running {
+                offset_millis: offset_millis.saturating_add(delta),
+            },
+        };
+        self.set_mode(moved);
+    }
+
+    /// Back to the server's own time, running.
+    pub fn resume(&self) {
+        self.set_mode(ClockMode::Running { offset_millis: 0 });
+    }
+
+    fn mode(&self) -> ClockMode {
+        *self
+            .mode
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn set_mode(&self, mode: ClockMode) {
+        *self
+            .mode
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = mode;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +233,29 @@ mod tests {
         let clock = Clock::Manual(manual.clone());
         manual.advance(601);
         assert_eq!(clock.now().unix_millis(), 601_000);
+    }
+
+    #[test]
+    fn rfc3339_input_parses_with_any_offset_and_keeps_milliseconds() {
+        let parsed = Timestamp::parse("2022-02-15T16:14:19.392123+01:00").expect("valid");
+        assert_eq!(parsed.to_string(), "2022-02-15T15:14:19.392Z");
+        assert_eq!(Timestamp::parse("yesterday"), None);
+    }
+
+    #[test]
+    fn a_tenant_clock_freezes_advances_and_resumes() {
+        let base = ManualClock::new(Timestamp::from_unix_millis(10_000));
+        let clock = TenantClock::new(Clock::Manual(base.clone()), None);
+        clock.advance(5);
+        assert_eq!(clock.now().unix_millis(), 15_000);
+        clock.freeze_at(Timestamp::from_unix_millis(1_000));
+        base.advance(100);
+        assert_eq!(clock.now().unix_millis(), 1_000);
+        clock.advance(601);
+        assert_eq!(clock.now().unix_millis(), 602_000);
+        assert!(clock.is_frozen());
+        clock.resume();
+        assert_eq!(clock.now(), base.now());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
+use crate::seed::SeedFile;
 
 /// How the server behaves. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]
@@ -26,6 +27,14 @@ pub struct Config {
     pub clock: Clock,
     /// Seed for ids, secrets and codes; `None` seeds from the operating system.
     pub seed: Option<u64>,
+    /// Where every tenant's clock starts frozen, if anywhere.
+    pub freeze_at: Option<Timestamp>,
+    /// How many requests each tenant's journal keeps.
+    pub journal_capacity: usize,
+    /// How many text messages each tenant's outbox keeps.
+    pub outbox_capacity: usize,
+    /// Tenants loaded at start (`--seed-file`).
+    pub seeds: SeedFile,
 }
 
 /// One mebibyte: the default body limit.
@@ -43,6 +52,10 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(10),
             clock: Clock::System,
             seed: None,
+            freeze_at: None,
+            journal_capacity: crate::journal::DEFAULT_CAPACITY,
+            outbox_capacity: crate::outbox::DEFAULT_CAPACITY,
+            seeds: SeedFile::default(),
         }
     }
 }

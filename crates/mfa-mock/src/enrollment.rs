@@ -1,13 +1,12 @@
 //! Making new factors and challenges: ids, secrets, codes, QR codes, expiry.
 //!
 //! Handlers decide *whether* to create something; this module decides what a
-//! new object looks like, drawing time and randomness from the [`App`].
+//! new object looks like, drawing randomness from the tenant's [`Entropy`].
 
-use crate::app::App;
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::ids::IdKind;
-use crate::model::{Challenge, EnrolledTotp, ExpectedCode, Factor, FactorKind};
+use crate::ids::{Entropy, IdKind};
+use crate::model::{Challenge, EnrolledTotp, ExpectedCode, Factor, FactorKind, SentSms};
 use crate::totp::TotpSecret;
 
 /// How long SMS and generic OTP challenges stay verifiable: 10 minutes.
@@ -17,8 +16,8 @@ pub const CHALLENGE_LIFETIME_SECONDS: i64 = 600;
 pub const DEFAULT_SMS_TEMPLATE: &str = "Your verification code is {{code}}.";
 
 /// A fresh 160-bit TOTP secret.
-pub fn new_secret(app: &App) -> TotpSecret {
-    TotpSecret::from_bytes(app.entropy.bytes::<20>().to_vec())
+pub fn new_secret(entropy: &Entropy) -> TotpSecret {
+    TotpSecret::from_bytes(entropy.bytes::<20>().to_vec())
 }
 
 /// A TOTP factor's details and the one-time enrollment extras (secret, URI, QR code).
@@ -50,9 +49,14 @@ pub fn totp_kind(
 }
 
 /// A new factor of `kind`, created now.
-pub fn new_factor(app: &App, kind: FactorKind, user_id: Option<String>, now: Timestamp) -> Factor {
+pub fn new_factor(
+    entropy: &Entropy,
+    kind: FactorKind,
+    user_id: Option<String>,
+    now: Timestamp,
+) -> Factor {
     Factor {
-        id: app.entropy.id(IdKind::Factor, now),
+        id: entropy.id(IdKind::Factor, now),
         created_at: now,
         updated_at: now,
         user_id,
@@ -63,35 +67,39 @@ pub fn new_factor(app: &App, kind: FactorKind, user_id: Option<String>, now: Tim
 /// A new challenge of `factor`, created now. SMS challenges render
 /// `sms_template` (or the default text) with the code in place of `{{code}}`.
 pub fn new_challenge(
-    app: &App,
+    entropy: &Entropy,
     factor: &Factor,
     sms_template: Option<&str>,
     now: Timestamp,
 ) -> Challenge {
     let expiry = Some(now.plus_seconds(CHALLENGE_LIFETIME_SECONDS));
-    let (expected, expires_at, reveals_code, sms_message) = match &factor.kind {
+    let (expected, expires_at, reveals_code, sms) = match &factor.kind {
         FactorKind::Totp { secret, .. } => (ExpectedCode::Totp(secret.clone()), None, false, None),
-        FactorKind::Sms { .. } => {
-            let code = app.entropy.six_digit_code();
+        FactorKind::Sms { phone_number } => {
+            let code = entropy.six_digit_code();
             let text = sms_template
                 .unwrap_or(DEFAULT_SMS_TEMPLATE)
                 .replace("{{code}}", &code);
-            (ExpectedCode::OneTime(code), expiry, false, Some(text))
+            let sent = SentSms {
+                phone_number: phone_number.clone(),
+                text,
+            };
+            (ExpectedCode::OneTime(code), expiry, false, Some(sent))
         }
         FactorKind::GenericOtp => {
-            let code = app.entropy.six_digit_code();
+            let code = entropy.six_digit_code();
             (ExpectedCode::OneTime(code), expiry, true, None)
         }
     };
     Challenge {
-        id: app.entropy.id(IdKind::Challenge, now),
+        id: entropy.id(IdKind::Challenge, now),
         created_at: now,
         updated_at: now,
         factor_id: factor.id.clone(),
         expires_at,
         expected,
         reveals_code,
-        sms_message,
+        sms,
         verified: false,
         failed_attempts: 0,
     }

@@ -19,6 +19,8 @@ pub enum Entity {
     Challenge,
     /// A user.
     User,
+    /// An injected fault (`/_mock/faults`).
+    Fault,
 }
 
 impl Entity {
@@ -27,6 +29,7 @@ impl Entity {
             Entity::Factor => "Authentication Factor",
             Entity::Challenge => "Authentication Challenge",
             Entity::User => "User",
+            Entity::Fault => "Fault",
         }
     }
 }
@@ -106,6 +109,10 @@ pub enum ApiError {
         /// The methods the route takes.
         allowed: &'static str,
     },
+    /// The `Idempotency-Key` was used before with a different body.
+    IdempotencyKeyReused(String),
+    /// A request with the same `Idempotency-Key` is still running.
+    IdempotencyKeyInUse(String),
     /// The server failed; a bug.
     Internal(String),
 }
@@ -127,7 +134,9 @@ impl ApiError {
             | ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyAttempts(_)
             | ApiError::InvalidJson(_)
-            | ApiError::InvalidContentType(_) => StatusCode::BAD_REQUEST,
+            | ApiError::InvalidContentType(_)
+            | ApiError::IdempotencyKeyReused(_) => StatusCode::BAD_REQUEST,
+            ApiError::IdempotencyKeyInUse(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -196,6 +205,20 @@ impl ApiError {
             } => coded(
                 "method_not_allowed",
                 format!("{method} is not allowed on {pattern}; use {allowed}."),
+            ),
+            ApiError::IdempotencyKeyReused(key) => coded(
+                "idempotency_key_reused",
+                format!(
+                    "The Idempotency-Key '{key}' was already used on this path with a different \
+                     body. Retry with the same body, or send a new key for a new request."
+                ),
+            ),
+            ApiError::IdempotencyKeyInUse(key) => coded(
+                "idempotency_key_in_use",
+                format!(
+                    "A request with the Idempotency-Key '{key}' is still being processed; retry \
+                     after it has finished."
+                ),
             ),
             ApiError::Internal(detail) => coded("internal_error", detail.clone()),
         }

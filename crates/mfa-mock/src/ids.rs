@@ -26,6 +26,10 @@ pub enum IdKind {
     User,
     /// A request, as echoed in `X-Request-Id`: `req_…`.
     Request,
+    /// A text message in the SMS outbox: `sms_…`.
+    Sms,
+    /// An injected fault: `fault_…`.
+    Fault,
 }
 
 impl IdKind {
@@ -36,6 +40,8 @@ impl IdKind {
             IdKind::Challenge => "auth_challenge_",
             IdKind::User => "user_",
             IdKind::Request => "req_",
+            IdKind::Sms => "sms_",
+            IdKind::Fault => "fault_",
         }
     }
 }

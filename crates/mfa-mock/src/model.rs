@@ -95,12 +95,21 @@ pub struct Challenge {
     pub expected: ExpectedCode,
     /// Whether the response shows the code (generic OTP: the caller delivers it).
     pub reveals_code: bool,
-    /// The text message an SMS challenge sent, code included.
-    pub sms_message: Option<String>,
+    /// The text message an SMS challenge sent.
+    pub sms: Option<SentSms>,
     /// Set once a correct code has been presented.
     pub verified: bool,
     /// Wrong codes presented so far.
     pub failed_attempts: u32,
+}
+
+/// The text message an SMS challenge sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentSms {
+    /// Where it went, in E.164.
+    pub phone_number: String,
+    /// The rendered text, code included.
+    pub text: String,
 }
 
 /// A user, the minimal AuthKit resource the factor endpoints hang off.
@@ -310,7 +319,7 @@ mod tests {
             expires_at: Some(at(600_000)),
             expected: ExpectedCode::OneTime("123456".into()),
             reveals_code: true,
-            sms_message: None,
+            sms: None,
             verified: false,
             failed_attempts: 0,
         };

@@ -65,8 +65,13 @@ impl ApiRequest {
     /// value is `null` are dropped (SDKs send explicit nulls for absent fields).
     /// Anything else that is not a JSON object is a 400 saying what arrived.
     pub fn json_object(&self) -> Result<Map<String, Value>, ApiError> {
+        self.json_body().map(|body| body.object)
+    }
+
+    /// [`Self::json_object`], and the names of the keys dropped for being `null`.
+    pub fn json_body(&self) -> Result<JsonBody, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Map::new());
+            return Ok(JsonBody::default());
         }
         self.check_content_type()?;
         let value: Value = serde_json::from_slice(&self.body).map_err(|error| {
@@ -76,10 +81,15 @@ impl ApiRequest {
             ))
         })?;
         match value {
-            Value::Null => Ok(Map::new()),
+            Value::Null => Ok(JsonBody::default()),
             Value::Object(mut object) => {
+                let nulls = object
+                    .iter()
+                    .filter(|(_, value)| value.is_null())
+                    .map(|(key, _)| key.clone())
+                    .collect();
                 object.retain(|_, value| !value.is_null());
-                Ok(object)
+                Ok(JsonBody { object, nulls })
             }
             other => Err(ApiError::InvalidJson(format!(
                 "The request body must be a JSON object; got {}.",
@@ -115,6 +125,15 @@ impl ApiRequest {
             String::from_utf8_lossy(value.as_bytes())
         )))
     }
+}
+
+/// A request body as a JSON object.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct JsonBody {
+    /// The object, without its `null` members.
+    pub object: Map<String, Value>,
+    /// The keys that were sent as `null`.
+    pub nulls: Vec<String>,
 }
 
 /// How far past the limit an oversized body is still read (and thrown away).

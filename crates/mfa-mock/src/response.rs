@@ -3,6 +3,8 @@
 //! Kept free of hyper so handlers stay plain functions; `server.rs` turns it
 //! into a hyper response and adds `X-Request-Id`.
 
+use std::time::Duration;
+
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
 
@@ -18,6 +20,8 @@ pub struct ApiResponse {
     pub body: Option<Value>,
     /// Headers beyond content type and request id (e.g. `Allow`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// How long to wait before sending it (an injected fault's delay).
+    pub delay: Option<Duration>,
 }
 
 impl ApiResponse {
@@ -27,6 +31,7 @@ impl ApiResponse {
             status,
             body: Some(body),
             headers: Vec::new(),
+            delay: None,
         }
     }
 
@@ -36,6 +41,7 @@ impl ApiResponse {
             status: StatusCode::NO_CONTENT,
             body: None,
             headers: Vec::new(),
+            delay: None,
         }
     }
 

@@ -33,6 +33,8 @@ pub enum Route {
     EnrollAuthFactor(String),
     /// `GET /user_management/users/:id/auth_factors`
     ListAuthFactors(String),
+    /// A test control under `/_mock/`.
+    Control(Control),
     /// A known path with a method it does not take.
     MethodNotAllowed {
         /// The path pattern.
@@ -42,6 +44,35 @@ pub enum Route {
     },
     /// No such path.
     NotFound,
+}
+
+/// The test controls under `/_mock/`; off the WorkOS paths, so no SDK reaches them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// `GET /_mock/clock`
+    GetClock,
+    /// `POST /_mock/clock`
+    SetClock,
+    /// `GET /_mock/sms`
+    ListSms,
+    /// `DELETE /_mock/sms`
+    ClearSms,
+    /// `GET /_mock/requests`
+    ListRequests,
+    /// `DELETE /_mock/requests`
+    ClearRequests,
+    /// `GET /_mock/faults`
+    ListFaults,
+    /// `POST /_mock/faults`
+    AddFault,
+    /// `DELETE /_mock/faults/:id`
+    RemoveFault(String),
+    /// `POST /_mock/reset`
+    Reset,
+    /// `GET /_mock/state`
+    ExportState,
+    /// `PUT /_mock/state`
+    ImportState,
 }
 
 /// The route for `method` on `path` (the path without its query string).
@@ -88,6 +119,68 @@ pub fn route(method: &Method, path: &str) -> Route {
             Method::GET => Route::ListAuthFactors(own(id)),
             _ => not_allowed("/user_management/users/:id/auth_factors", "GET, POST"),
         },
+        ["_mock", rest @ ..] => control(method, rest),
+        _ => Route::NotFound,
+    }
+}
+
+fn control(method: &Method, segments: &[&str]) -> Route {
+    let pick = |pairs: &[(Method, Control)], pattern: &'static str, allowed: &'static str| {
+        pairs
+            .iter()
+            .find(|(wanted, _)| wanted == method)
+            .map_or_else(
+                || not_allowed(pattern, allowed),
+                |(_, control)| Route::Control(control.clone()),
+            )
+    };
+    match segments {
+        ["clock"] => pick(
+            &[
+                (Method::GET, Control::GetClock),
+                (Method::POST, Control::SetClock),
+            ],
+            "/_mock/clock",
+            "GET, POST",
+        ),
+        ["sms"] => pick(
+            &[
+                (Method::GET, Control::ListSms),
+                (Method::DELETE, Control::ClearSms),
+            ],
+            "/_mock/sms",
+            "GET, DELETE",
+        ),
+        ["requests"] => pick(
+            &[
+                (Method::GET, Control::ListRequests),
+                (Method::DELETE, Control::ClearRequests),
+            ],
+            "/_mock/requests",
+            "GET, DELETE",
+        ),
+        ["faults"] => pick(
+            &[
+                (Method::GET, Control::ListFaults),
+                (Method::POST, Control::AddFault),
+            ],
+            "/_mock/faults",
+            "GET, POST",
+        ),
+        ["faults", id] if valid(id) => pick(
+            &[(Method::DELETE, Control::RemoveFault(own(id)))],
+            "/_mock/faults/:id",
+            "DELETE",
+        ),
+        ["reset"] => pick(&[(Method::POST, Control::Reset)], "/_mock/reset", "POST"),
+        ["state"] => pick(
+            &[
+                (Method::GET, Control::ExportState),
+                (Method::PUT, Control::ImportState),
+            ],
+            "/_mock/state",
+            "GET, PUT",
+        ),
         _ => Route::NotFound,
     }
 }
@@ -160,6 +253,29 @@ mod tests {
                 Route::ListAuthFactors(id("u1")),
             ),
         ];
+        let controls = [
+            (Method::GET, "/_mock/clock", Control::GetClock),
+            (Method::POST, "/_mock/clock", Control::SetClock),
+            (Method::GET, "/_mock/sms", Control::ListSms),
+            (Method::DELETE, "/_mock/sms", Control::ClearSms),
+            (Method::GET, "/_mock/requests", Control::ListRequests),
+            (Method::DELETE, "/_mock/requests", Control::ClearRequests),
+            (Method::GET, "/_mock/faults", Control::ListFaults),
+            (Method::POST, "/_mock/faults", Control::AddFault),
+            (
+                Method::DELETE,
+                "/_mock/faults/fault_1",
+                Control::RemoveFault(id("fault_1")),
+            ),
+            (Method::POST, "/_mock/reset", Control::Reset),
+            (Method::GET, "/_mock/state", Control::ExportState),
+            (Method::PUT, "/_mock/state", Control::ImportState),
+        ];
+        let table = table.into_iter().chain(
+            controls
+                .into_iter()
+                .map(|(m, p, c)| (m, p, Route::Control(c))),
+        );
         for (method, path, expected) in table {
             assert_eq!(route(&method, path), expected, "{method} {path}");
         }

@@ -20,7 +20,6 @@ use tracing::{debug, info, warn};
 
 use crate::app::App;
 use crate::config::Config;
-use crate::ids::IdKind;
 use crate::request::ApiRequest;
 use crate::response::{ApiResponse, JSON_CONTENT_TYPE};
 
@@ -85,11 +84,14 @@ async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>>
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let request_id = app.entropy.id(IdKind::Request, app.now());
+    let request_id = app.request_id();
     let response = match ApiRequest::from_hyper(request, app.config.max_body_bytes).await {
-        Ok(request) => app.handle(&request),
+        Ok(request) => app.handle_as(&request, &request_id),
         Err(error) => error.into_response(),
     };
+    if let Some(delay) = response.delay {
+        tokio::time::sleep(delay).await;
+    }
     info!(
         %method,
         path,

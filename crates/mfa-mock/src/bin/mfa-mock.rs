@@ -3,11 +3,14 @@
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use mfa_mock::Config;
+use mfa_mock::clock::Timestamp;
+use mfa_mock::seed::{self, SeedFile};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -46,6 +49,17 @@ struct Cli {
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "MFA_MOCK_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
+    /// Start every tenant's clock frozen at this RFC 3339 time (move it with POST /_mock/clock).
+    #[arg(long, env = "MFA_MOCK_FREEZE_AT", value_parser = parse_timestamp)]
+    freeze_at: Option<Timestamp>,
+    /// Load users, factors and challenges into named API keys at start (YAML or JSON;
+    /// see the README's "Seed files").
+    #[arg(long, env = "MFA_MOCK_SEED_FILE")]
+    seed_file: Option<PathBuf>,
+    /// Draw ids, secrets and codes from a generator seeded with this number, so
+    /// the same requests (with a frozen clock) give byte-identical responses.
+    #[arg(long, env = "MFA_MOCK_DETERMINISTIC")]
+    deterministic: Option<u64>,
     /// Log format.
     #[arg(long, env = "MFA_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     log_format: LogFormat,
@@ -63,9 +77,23 @@ enum LogFormat {
     Json,
 }
 
+fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text)
+        .ok_or_else(|| format!("not an RFC 3339 time: {text:?} (e.g. 2026-01-15T12:00:00Z)"))
+}
+
 impl Cli {
-    fn config(&self) -> Config {
-        Config {
+    fn config(&self) -> Result<Config, String> {
+        let seeds = match &self.seed_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|error| {
+                    format!("cannot read --seed-file {}: {error}", path.display())
+                })?;
+                seed::parse(&text)?
+            }
+            None => SeedFile::default(),
+        };
+        Ok(Config {
             api_keys: self
                 .api_keys
                 .iter()
@@ -78,8 +106,11 @@ impl Cli {
             max_body_bytes: self.max_body_bytes,
             header_read_timeout: Duration::from_secs(self.header_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            freeze_at: self.freeze_at,
+            seed: self.deterministic,
+            seeds,
             ..Config::default()
-        }
+        })
     }
 }
 
@@ -122,6 +153,13 @@ async fn shutdown_signal() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
+    let config = match cli.config() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("mfa-mock: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let address = SocketAddr::new(cli.host, cli.port);
     let listener = match TcpListener::bind(address).await {
         Ok(listener) => listener,
@@ -138,7 +176,7 @@ async fn main() -> ExitCode {
     };
     println!("mfa-mock listening on {url}");
     let _ = std::io::stdout().flush();
-    match mfa_mock::run(listener, cli.config(), shutdown_signal()).await {
+    match mfa_mock::run(listener, config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("mfa-mock: {error}");

@@ -33,14 +33,14 @@ pub fn enroll(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
     let user = ctx.tenant.user(user_id).ok_or_else(|| not_found(user_id))?;
     let secret = match non_empty(body.totp_secret) {
         Some(text) => TotpSecret::from_base32(&text).map_err(secret_error)?,
-        None => new_secret(ctx.app),
+        None => new_secret(&ctx.tenant.entropy),
     };
     let issuer =
         non_empty(body.totp_issuer).unwrap_or_else(|| ctx.app.config.default_totp_issuer.clone());
     let account = non_empty(body.totp_user).unwrap_or(user.email);
     let (kind, enrolled) = totp_kind(secret, issuer, account)?;
     let now = ctx.now();
-    let factor = new_factor(ctx.app, kind, Some(user_id.to_owned()), now);
+    let factor = new_factor(&ctx.tenant.entropy, kind, Some(user_id.to_owned()), now);
     let factor = ctx
         .tenant
         .insert_factor_for_user(user_id, |_| factor)
@@ -48,7 +48,7 @@ pub fn enroll(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
     let challenge = ctx
         .tenant
         .insert_challenge(&factor.id, |factor| {
-            new_challenge(ctx.app, factor, None, now)
+            new_challenge(&ctx.tenant.entropy, factor, None, now)
         })
         .ok_or_else(|| not_found(user_id))?;
     let json = json!({

@@ -6,7 +6,11 @@ use serde::Deserialize;
 use super::{Ctx, non_empty};
 use crate::enrollment::{new_challenge, new_factor, new_secret, totp_kind};
 use crate::error::{ApiError, Entity};
-use crate::model::{FactorKind, challenge_json, enrolled_factor_json, factor_json};
+use crate::ids::IdKind;
+use crate::model::{
+    Challenge, ExpectedCode, FactorKind, challenge_json, enrolled_factor_json, factor_json,
+};
+use crate::outbox::SmsMessage;
 use crate::phone;
 use crate::response::ApiResponse;
 use crate::validation::BodySchema;
@@ -34,13 +38,18 @@ pub fn enroll(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
         "totp" => {
             let issuer = body.totp_issuer.unwrap_or_default();
             let user = body.totp_user.unwrap_or_default();
-            let (kind, enrolled) = totp_kind(new_secret(ctx.app), issuer, user)?;
+            let (kind, enrolled) = totp_kind(new_secret(&ctx.tenant.entropy), issuer, user)?;
             (kind, Some(enrolled))
         }
         "sms" => (sms_kind(body.phone_number.unwrap_or_default())?, None),
         _ => (FactorKind::GenericOtp, None),
     };
-    let factor = new_factor(ctx.app, kind, non_empty(body.user_id), ctx.now());
+    let factor = new_factor(
+        &ctx.tenant.entropy,
+        kind,
+        non_empty(body.user_id),
+        ctx.now(),
+    );
     ctx.tenant.insert_factor(factor.clone());
     let json = enrolled_factor_json(&factor, enrolled.as_ref());
     Ok(ApiResponse::json(StatusCode::CREATED, json))
@@ -78,13 +87,31 @@ pub fn challenge(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     let challenge = ctx
         .tenant
         .insert_challenge(id, |factor| {
-            new_challenge(ctx.app, factor, template.as_deref(), now)
+            new_challenge(&ctx.tenant.entropy, factor, template.as_deref(), now)
         })
         .ok_or_else(|| not_found(id))?;
+    send_sms(ctx, &challenge);
     Ok(ApiResponse::json(
         StatusCode::CREATED,
         challenge_json(&challenge),
     ))
+}
+
+/// Puts an SMS challenge's text message in the tenant's outbox.
+fn send_sms(ctx: &Ctx<'_>, challenge: &Challenge) {
+    let (Some(sms), ExpectedCode::OneTime(code)) = (&challenge.sms, &challenge.expected) else {
+        return;
+    };
+    ctx.tenant.outbox.push(SmsMessage {
+        object: "sms_message",
+        id: ctx.tenant.entropy.id(IdKind::Sms, challenge.created_at),
+        phone_number: sms.phone_number.clone(),
+        text: sms.text.clone(),
+        code: code.clone(),
+        authentication_factor_id: challenge.factor_id.clone(),
+        authentication_challenge_id: challenge.id.clone(),
+        sent_at: challenge.created_at,
+    });
 }
 
 fn not_found(id: &str) -> ApiError {

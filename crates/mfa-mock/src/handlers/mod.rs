@@ -3,8 +3,11 @@
 
 mod authkit;
 mod challenges;
+pub mod control;
 mod factors;
 mod users;
+
+use std::cell::RefCell;
 
 use http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -28,18 +31,47 @@ pub struct Ctx<'a> {
     pub tenant: &'a Tenant,
     /// The request.
     pub request: &'a ApiRequest,
+    /// What the request got away with (unknown fields, nulls), for the journal.
+    problems: RefCell<Vec<FieldError>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// The context of `request`, made by `tenant`.
+    pub fn new(app: &'a App, tenant: &'a Tenant, request: &'a ApiRequest) -> Self {
+        Self {
+            app,
+            tenant,
+            request,
+            problems: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// What the request got away with, and what it was refused for.
+    pub fn into_problems(self) -> Vec<FieldError> {
+        self.problems.into_inner()
+    }
+
     fn now(&self) -> Timestamp {
-        self.app.now()
+        self.tenant.clock.now()
+    }
+
+    fn note(&self, problems: impl IntoIterator<Item = FieldError>) {
+        self.problems.borrow_mut().extend(problems);
     }
 
     /// The body, checked against `schema`, as `T`.
     fn body<T: DeserializeOwned>(&self, schema: BodySchema) -> Result<T, ApiError> {
-        let body = Value::Object(self.request.json_object()?);
+        let json = self.request.json_body()?;
+        self.note(json.nulls.iter().map(|field| {
+            let message =
+                format!("`{field}` was sent as null; it was ignored. Leave the field out instead.");
+            FieldError::new(field, "null", message)
+        }));
+        let body = Value::Object(json.object);
         let findings = self.app.schemas.check(schema, &body);
+        self.note(findings.tolerated);
         if !findings.rejected.is_empty() {
+            self.note(findings.rejected.iter().cloned());
             return Err(ApiError::Validation(findings.rejected));
         }
         serde_json::from_value(body)
@@ -67,7 +99,10 @@ impl Ctx<'_> {
             .collect();
         match unknown.is_empty() {
             true => Ok(params),
-            false => Err(ApiError::Validation(unknown)),
+            false => {
+                self.note(unknown.iter().cloned());
+                Err(ApiError::Validation(unknown))
+            }
         }
     }
 }
@@ -85,9 +120,11 @@ pub fn dispatch(ctx: &Ctx<'_>, route: Route) -> Result<ApiResponse, ApiError> {
         Route::DeleteUser(id) => users::delete(ctx, &id),
         Route::EnrollAuthFactor(id) => authkit::enroll(ctx, &id),
         Route::ListAuthFactors(id) => authkit::list(ctx, &id),
-        Route::Health | Route::NotFound | Route::MethodNotAllowed { .. } => Err(
-            ApiError::Internal("routes without a handler are answered before dispatch".to_owned()),
-        ),
+        Route::Health | Route::Control(_) | Route::NotFound | Route::MethodNotAllowed { .. } => {
+            Err(ApiError::Internal(
+                "routes without a handler are answered before dispatch".to_owned(),
+            ))
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub fn create(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
     let now = ctx.now();
     let user = User {
         object: "user",
-        id: ctx.app.entropy.id(IdKind::User, now),
+        id: ctx.tenant.entropy.id(IdKind::User, now),
         email: body.email,
         first_name: non_empty(body.first_name),
         last_name: non_empty(body.last_name),

@@ -52,7 +52,7 @@ async fn an_sms_template_is_sent_with_the_code_in_place_of_the_token() {
         .tenant(&app.key)
         .challenge(&reply.str("/id"))
         .expect("stored");
-    let message = stored.sms_message.expect("an SMS was rendered");
+    let message = stored.sms.expect("an SMS was rendered").text;
     let code = message
         .trim_start_matches("Your Foo Corp code is ")
         .trim_end_matches('.');

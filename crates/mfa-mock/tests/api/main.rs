@@ -2,6 +2,8 @@
 
 mod authkit;
 mod challenges;
+mod control;
+mod determinism;
 mod errors;
 mod factors;
 mod helpers;

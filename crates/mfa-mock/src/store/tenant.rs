@@ -1,8 +1,10 @@
-//! All state, in memory, one [`Tenant`] per API key.
+//! One API key's world: its users, factors and challenges, and the test
+//! controls that belong to it (clock, randomness, SMS outbox, request journal,
+//! faults, idempotency keys).
 //!
-//! This is the only module that touches dashmap. Every public method is
-//! synchronous, returns owned data and is one atomic step as far as callers can
-//! tell: no guard leaves this file, so none is ever held across an `.await`.
+//! Every public method is synchronous, returns owned data and is one atomic
+//! step as far as callers can tell: no guard leaves this file, so none is ever
+//! held across an `.await`.
 //!
 //! Lock order, to rule out deadlock: a method may hold a `users` guard while
 //! taking `factors`/`user_factors` guards, and a `factors` guard while taking
@@ -10,29 +12,17 @@
 //! guards at once.
 
 use std::collections::BTreeSet;
-use std::ops::Bound;
-use std::sync::Arc;
 
 use dashmap::DashMap;
 
-use crate::clock::Timestamp;
+use super::idempotency::Idempotency;
+use super::page::{Page, PageRequest, page_of};
+use crate::clock::{Clock, TenantClock, Timestamp};
+use crate::faults::Faults;
+use crate::ids::Entropy;
+use crate::journal::Journal;
 use crate::model::{Challenge, ExpectedCode, Factor, User};
-
-/// Every tenant's state, keyed by API key.
-#[derive(Debug, Default)]
-pub struct Store {
-    tenants: DashMap<String, Arc<Tenant>>,
-}
-
-impl Store {
-    /// The tenant for `api_key`, created empty on first use.
-    pub fn tenant(&self, api_key: &str) -> Arc<Tenant> {
-        if let Some(tenant) = self.tenants.get(api_key) {
-            return Arc::clone(&tenant);
-        }
-        Arc::clone(&self.tenants.entry(api_key.to_owned()).or_default())
-    }
-}
+use crate::outbox::Outbox;
 
 #[derive(Debug)]
 struct StoredFactor {
@@ -40,14 +30,52 @@ struct StoredFactor {
     challenge_ids: Vec<String>,
 }
 
-/// One API key's users, factors and challenges.
-#[derive(Debug, Default)]
+/// One API key's objects and test controls.
+#[derive(Debug)]
 pub struct Tenant {
     users: DashMap<String, User>,
     factors: DashMap<String, StoredFactor>,
     challenges: DashMap<String, Challenge>,
     /// User id → ids of that user's factors; ids sort in creation order.
     user_factors: DashMap<String, BTreeSet<String>>,
+    /// This tenant's time: the server's clock, or frozen, or moved.
+    pub clock: TenantClock,
+    /// This tenant's ids, secrets and codes.
+    pub entropy: Entropy,
+    /// The text messages SMS challenges sent.
+    pub outbox: Outbox,
+    /// The requests this tenant made.
+    pub journal: Journal,
+    /// Failures and delays injected into this tenant's requests.
+    pub faults: Faults,
+    /// Responses remembered by `Idempotency-Key`.
+    pub idempotency: Idempotency,
+}
+
+/// A tenant's users, factors and challenges, as plain lists.
+#[derive(Debug, Clone, Default)]
+pub struct Objects {
+    /// The users.
+    pub users: Vec<User>,
+    /// The factors.
+    pub factors: Vec<Factor>,
+    /// The challenges.
+    pub challenges: Vec<Challenge>,
+}
+
+/// What a new tenant starts with.
+#[derive(Debug, Clone, Default)]
+pub struct TenantTemplate {
+    /// The server's clock, under every tenant clock.
+    pub clock: Clock,
+    /// Where every tenant clock starts frozen, if anywhere.
+    pub freeze_at: Option<Timestamp>,
+    /// Seed for reproducible ids, secrets and codes; `None` seeds from the OS.
+    pub seed: Option<u64>,
+    /// How many requests the journal keeps.
+    pub journal_capacity: usize,
+    /// How many text messages the outbox keeps.
+    pub outbox_capacity: usize,
 }
 
 /// Why a verification did not get as far as comparing codes.
@@ -63,40 +91,27 @@ pub enum VerifyRefusal {
     TooManyAttempts,
 }
 
-/// The sort order of a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// Oldest first.
-    Ascending,
-    /// Newest first.
-    Descending,
-}
-
-/// Which page of a list to return.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageRequest {
-    /// At most this many items.
-    pub limit: usize,
-    /// The order of the whole list.
-    pub order: Order,
-    /// A cursor: the items that come just before this id in `order`.
-    pub before: Option<String>,
-    /// A cursor: the items that come just after this id in `order`.
-    pub after: Option<String>,
-}
-
-/// One page of a list, with the cursors of its neighbours.
-#[derive(Debug, Clone)]
-pub struct Page<T> {
-    /// The items, in the requested order.
-    pub data: Vec<T>,
-    /// The first item's id when items come before it.
-    pub before: Option<String>,
-    /// The last item's id when items come after it.
-    pub after: Option<String>,
-}
-
 impl Tenant {
+    /// An empty tenant for `api_key`, as `template` says new tenants start.
+    pub fn new(template: &TenantTemplate, api_key: &str) -> Self {
+        let entropy = match template.seed {
+            Some(seed) => Entropy::seeded(seed ^ fnv1a(api_key.as_bytes())),
+            None => Entropy::from_os(),
+        };
+        Self {
+            users: DashMap::new(),
+            factors: DashMap::new(),
+            challenges: DashMap::new(),
+            user_factors: DashMap::new(),
+            clock: TenantClock::new(template.clock.clone(), template.freeze_at),
+            entropy,
+            outbox: Outbox::new(template.outbox_capacity),
+            journal: Journal::new(template.journal_capacity),
+            faults: Faults::default(),
+            idempotency: Idempotency::default(),
+        }
+    }
+
     /// Stores a new user.
     pub fn insert_user(&self, user: User) {
         self.users.insert(user.id.clone(), user);
@@ -252,6 +267,43 @@ impl Tenant {
         })
     }
 
+    /// Every user, factor and challenge, sorted by id (creation order for generated ids).
+    pub fn snapshot(&self) -> Objects {
+        let mut users: Vec<User> = self.users.iter().map(|user| user.clone()).collect();
+        let mut factors: Vec<Factor> = self.factors.iter().map(|f| f.factor.clone()).collect();
+        let mut challenges: Vec<Challenge> = self.challenges.iter().map(|c| c.clone()).collect();
+        users.sort_by(|a, b| a.id.cmp(&b.id));
+        factors.sort_by(|a, b| a.id.cmp(&b.id));
+        challenges.sort_by(|a, b| a.id.cmp(&b.id));
+        Objects {
+            users,
+            factors,
+            challenges,
+        }
+    }
+
+    /// Replaces every user, factor and challenge with `objects` (already
+    /// checked: each challenge's factor is among them). Requests running at
+    /// the same moment may see the tenant half-replaced.
+    pub fn replace(&self, objects: Objects) {
+        self.challenges.clear();
+        self.factors.clear();
+        self.user_factors.clear();
+        self.users.clear();
+        for user in objects.users {
+            self.insert_user(user);
+        }
+        for factor in objects.factors {
+            self.insert_factor(factor);
+        }
+        for challenge in objects.challenges {
+            if let Some(mut stored) = self.factors.get_mut(&challenge.factor_id) {
+                stored.challenge_ids.push(challenge.id.clone());
+                self.challenges.insert(challenge.id.clone(), challenge);
+            }
+        }
+    }
+
     /// How many factors this tenant holds.
     pub fn factor_count(&self) -> usize {
         self.factors.len()
@@ -263,118 +315,10 @@ impl Tenant {
     }
 }
 
-/// The ids after `cursor` in display order, nearest first (all ids without a cursor).
-fn ids_after<'a>(
-    ids: &'a BTreeSet<String>,
-    order: Order,
-    cursor: Option<&str>,
-) -> Box<dyn Iterator<Item = &'a String> + 'a> {
-    let bound = cursor.map_or(Bound::Unbounded, Bound::Excluded);
-    match order {
-        Order::Ascending => Box::new(ids.range::<str, _>((bound, Bound::Unbounded))),
-        Order::Descending => Box::new(ids.range::<str, _>((Bound::Unbounded, bound)).rev()),
-    }
-}
-
-/// The ids before `cursor` in display order, nearest first.
-fn ids_before<'a>(
-    ids: &'a BTreeSet<String>,
-    order: Order,
-    cursor: &str,
-) -> Box<dyn Iterator<Item = &'a String> + 'a> {
-    let reversed = match order {
-        Order::Ascending => Order::Descending,
-        Order::Descending => Order::Ascending,
-    };
-    ids_after(ids, reversed, Some(cursor))
-}
-
-fn page_of(ids: &BTreeSet<String>, request: &PageRequest) -> Page<String> {
-    let data: Vec<String> = match &request.before {
-        Some(cursor) => {
-            let mut nearest: Vec<String> = ids_before(ids, request.order, cursor)
-                .take(request.limit)
-                .cloned()
-                .collect();
-            nearest.reverse();
-            nearest
-        }
-        None => ids_after(ids, request.order, request.after.as_deref())
-            .take(request.limit)
-            .cloned()
-            .collect(),
-    };
-    let before = data
-        .first()
-        .filter(|first| ids_before(ids, request.order, first).next().is_some())
-        .cloned();
-    let after = data
-        .last()
-        .filter(|last| ids_after(ids, request.order, Some(last)).next().is_some())
-        .cloned();
-    Page {
-        data,
-        before,
-        after,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ids(n: usize) -> BTreeSet<String> {
-        (1..=n).map(|i| format!("f{i:02}")).collect()
-    }
-
-    fn request(order: Order, before: Option<&str>, after: Option<&str>) -> PageRequest {
-        PageRequest {
-            limit: 2,
-            order,
-            before: before.map(str::to_owned),
-            after: after.map(str::to_owned),
-        }
-    }
-
-    #[test]
-    fn the_first_descending_page_is_the_newest_with_only_an_after_cursor() {
-        let page = page_of(&ids(5), &request(Order::Descending, None, None));
-        assert_eq!(page.data, ["f05", "f04"]);
-        assert_eq!(page.before, None);
-        assert_eq!(page.after.as_deref(), Some("f04"));
-    }
-
-    #[test]
-    fn paging_after_walks_forward_to_a_last_page_without_an_after_cursor() {
-        let set = ids(5);
-        let second = page_of(&set, &request(Order::Descending, None, Some("f04")));
-        assert_eq!(second.data, ["f03", "f02"]);
-        assert_eq!(second.before.as_deref(), Some("f03"));
-        let last = page_of(&set, &request(Order::Descending, None, Some("f02")));
-        assert_eq!(last.data, ["f01"]);
-        assert_eq!(last.after, None);
-        assert_eq!(last.before.as_deref(), Some("f01"));
-    }
-
-    #[test]
-    fn paging_before_returns_the_nearest_items_in_display_order() {
-        let page = page_of(&ids(5), &request(Order::Descending, Some("f02"), None));
-        assert_eq!(page.data, ["f04", "f03"]);
-        assert_eq!(page.before.as_deref(), Some("f04"));
-        assert_eq!(page.after.as_deref(), Some("f03"));
-    }
-
-    #[test]
-    fn ascending_order_lists_oldest_first() {
-        let page = page_of(&ids(5), &request(Order::Ascending, None, Some("f02")));
-        assert_eq!(page.data, ["f03", "f04"]);
-    }
-
-    #[test]
-    fn a_cursor_that_no_longer_exists_still_pages_by_position() {
-        let mut set = ids(5);
-        set.remove("f03");
-        let page = page_of(&set, &request(Order::Descending, None, Some("f03")));
-        assert_eq!(page.data, ["f02", "f01"]);
-    }
+/// FNV-1a, 64-bit: a stable hash, so a seeded run gives each API key the same
+/// stream of ids and secrets on every machine and Rust release.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }

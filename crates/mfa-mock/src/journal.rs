@@ -1,0 +1,203 @@
+//! The request journal: what each request of a tenant looked like, what it got
+//! back, and what a stricter server would have refused, so an SDK author sees
+//! exactly what their client sent.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+
+use http::header;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::clock::Timestamp;
+use crate::error::FieldError;
+use crate::request::ApiRequest;
+
+/// How many requests a tenant's journal keeps by default; older ones drop off.
+pub const DEFAULT_CAPACITY: usize = 1000;
+/// Longest body kept in an entry; longer ones are cut and marked.
+pub const MAX_BODY_CHARS: usize = 64 * 1024;
+
+/// One journaled request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JournalEntry {
+    /// Always `"request"`.
+    pub object: &'static str,
+    /// The `X-Request-Id` it was answered with.
+    pub id: String,
+    /// When it arrived, by the tenant's clock.
+    pub received_at: Timestamp,
+    /// The HTTP method.
+    pub method: String,
+    /// The path, as sent.
+    pub path: String,
+    /// The query string, without `?`, or null.
+    pub query: Option<String>,
+    /// The headers, lower-case names; the API key is redacted.
+    pub headers: BTreeMap<String, String>,
+    /// The body: JSON when it parsed, else the text (null when empty).
+    pub body: Value,
+    /// The status it was answered with.
+    pub status: u16,
+    /// What the server tolerated or refused: unknown fields, nulls, broken rules.
+    pub problems: Vec<FieldError>,
+}
+
+impl JournalEntry {
+    /// The entry for `request`, answered `status` at `now`.
+    pub fn new(
+        id: &str,
+        request: &ApiRequest,
+        status: u16,
+        problems: Vec<FieldError>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            object: "request",
+            id: id.to_owned(),
+            received_at: now,
+            method: request.method.to_string(),
+            path: request.path.clone(),
+            query: Some(request.query.clone()).filter(|query| !query.is_empty()),
+            headers: headers(request),
+            body: body(&request.body),
+            status,
+            problems,
+        }
+    }
+}
+
+fn headers(request: &ApiRequest) -> BTreeMap<String, String> {
+    request
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = if name == header::AUTHORIZATION {
+                "[redacted]".to_owned()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_owned(), shown)
+        })
+        .collect()
+}
+
+fn body(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        return Value::Null;
+    }
+    if bytes.len() <= MAX_BODY_CHARS
+        && let Ok(json) = serde_json::from_slice(bytes)
+    {
+        return json;
+    }
+    let text = String::from_utf8_lossy(bytes);
+    match text.char_indices().nth(MAX_BODY_CHARS) {
+        Some((cut, _)) => {
+            Value::String(format!("{}… [{} bytes in all]", &text[..cut], bytes.len()))
+        }
+        None => Value::String(text.into_owned()),
+    }
+}
+
+/// A bounded list of journaled requests.
+#[derive(Debug)]
+pub struct Journal {
+    capacity: usize,
+    entries: Mutex<VecDeque<JournalEntry>>,
+}
+
+impl Journal {
+    /// An empty journal keeping at most `capacity` entries.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Records a request, dropping the oldest beyond capacity.
+    pub fn record(&self, entry: JournalEntry) {
+        let mut entries = self.lock();
+        entries.push_front(entry);
+        entries.truncate(self.capacity);
+    }
+
+    /// Every kept entry, newest first.
+    pub fn list(&self) -> Vec<JournalEntry> {
+        self.lock().iter().cloned().collect()
+    }
+
+    /// Empties the journal.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<JournalEntry>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderValue, Method};
+
+    fn entry(request: &ApiRequest) -> JournalEntry {
+        JournalEntry::new(
+            "req_1",
+            request,
+            201,
+            Vec::new(),
+            Timestamp::from_unix_millis(0),
+        )
+    }
+
+    #[test]
+    fn the_api_key_is_redacted_and_other_headers_kept() {
+        let mut request = ApiRequest::new(
+            Method::POST,
+            "/auth/factors/enroll?x=1",
+            "{\"type\":\"totp\"}",
+        );
+        request.headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer sk_test_secret"),
+        );
+        request.headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_static("workos-node/11.0.0"),
+        );
+        let entry = entry(&request);
+        assert_eq!(entry.headers["authorization"], "[redacted]");
+        assert_eq!(entry.headers["user-agent"], "workos-node/11.0.0");
+        assert_eq!(entry.query.as_deref(), Some("x=1"));
+        assert_eq!(entry.body, serde_json::json!({"type": "totp"}));
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_kept_as_text_and_long_ones_are_cut() {
+        let request = ApiRequest::new(Method::POST, "/x", "type=totp");
+        assert_eq!(entry(&request).body, Value::String("type=totp".into()));
+        let long = ApiRequest::new(Method::POST, "/x", "a".repeat(MAX_BODY_CHARS + 10));
+        let text = entry(&long)
+            .body
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert!(text.ends_with(&format!("[{} bytes in all]", MAX_BODY_CHARS + 10)));
+    }
+
+    #[test]
+    fn the_journal_keeps_the_newest_entries_up_to_its_capacity() {
+        let journal = Journal::new(2);
+        for n in 0..3 {
+            let request = ApiRequest::new(Method::GET, &format!("/n{n}"), "");
+            journal.record(entry(&request));
+        }
+        let paths: Vec<String> = journal.list().into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["/n2", "/n1"]);
+    }
+}
