@@ -14,7 +14,7 @@ use dashmap::DashMap;
 
 pub use idempotency::{Begin, Idempotency};
 pub use page::{Order, Page, PageRequest};
-pub use tenant::{Objects, Tenant, TenantTemplate, VerifyRefusal};
+pub use tenant::{KEEP_SPENT_SECONDS, Objects, Tenant, TenantTemplate, VerifyRefusal};
 
 /// Every tenant's state, keyed by API key.
 #[derive(Debug)]

@@ -11,7 +11,8 @@
 //! a `challenges` guard; never the other way round. Deletion never holds two
 //! guards at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
@@ -30,6 +31,12 @@ struct StoredFactor {
     challenge_ids: Vec<String>,
 }
 
+/// How long (tenant time) a verified or expired challenge is kept, so a verify
+/// still gets `…previously_verified` or `…expired`, before it is pruned.
+pub const KEEP_SPENT_SECONDS: i64 = 3600;
+/// Spent challenges are swept once every this many new challenges.
+const SWEEP_EVERY: u64 = 1024;
+
 /// One API key's objects and test controls.
 #[derive(Debug)]
 pub struct Tenant {
@@ -38,6 +45,8 @@ pub struct Tenant {
     challenges: DashMap<String, Challenge>,
     /// User id → ids of that user's factors; ids sort in creation order.
     user_factors: DashMap<String, BTreeSet<String>>,
+    /// Challenges created so far, to pace the sweep of spent ones.
+    challenge_inserts: AtomicU64,
     /// This tenant's time: the server's clock, or frozen, or moved.
     pub clock: TenantClock,
     /// This tenant's ids, secrets and codes.
@@ -103,6 +112,7 @@ impl Tenant {
             factors: DashMap::new(),
             challenges: DashMap::new(),
             user_factors: DashMap::new(),
+            challenge_inserts: AtomicU64::new(0),
             clock: TenantClock::new(template.clock.clone(), template.freeze_at),
             entropy,
             outbox: Outbox::new(template.outbox_capacity),
@@ -199,12 +209,42 @@ impl Tenant {
         factor_id: &str,
         build: impl FnOnce(&Factor) -> Challenge,
     ) -> Option<Challenge> {
-        let mut stored = self.factors.get_mut(factor_id)?;
-        let challenge = build(&stored.factor);
-        stored.challenge_ids.push(challenge.id.clone());
-        self.challenges
-            .insert(challenge.id.clone(), challenge.clone());
+        let challenge = {
+            let mut stored = self.factors.get_mut(factor_id)?;
+            let challenge = build(&stored.factor);
+            stored.challenge_ids.push(challenge.id.clone());
+            self.challenges
+                .insert(challenge.id.clone(), challenge.clone());
+            challenge
+        };
+        let inserted = self.challenge_inserts.fetch_add(1, Ordering::Relaxed) + 1;
+        if inserted.is_multiple_of(SWEEP_EVERY) {
+            self.prune_challenges(challenge.created_at);
+        }
         Some(challenge)
+    }
+
+    /// Drops the challenges that are past use for longer than [`KEEP_SPENT_SECONDS`]
+    /// at `now`: expired ones, and verified ones. Until then a verify still gets
+    /// the documented 422; afterwards it gets a 404. Returns how many went.
+    pub fn prune_challenges(&self, now: Timestamp) -> usize {
+        let spent: Vec<(String, String)> = self
+            .challenges
+            .iter()
+            .filter(|challenge| is_spent(challenge, now))
+            .map(|challenge| (challenge.id.clone(), challenge.factor_id.clone()))
+            .collect();
+        let mut by_factor: HashMap<&str, HashSet<&str>> = HashMap::new();
+        for (id, factor_id) in &spent {
+            self.challenges.remove(id);
+            by_factor.entry(factor_id).or_default().insert(id);
+        }
+        for (factor_id, ids) in by_factor {
+            if let Some(mut stored) = self.factors.get_mut(factor_id) {
+                stored.challenge_ids.retain(|id| !ids.contains(id.as_str()));
+            }
+        }
+        spent.len()
     }
 
     /// The challenge with `id`, secrets included (for inspection, not for the wire).
@@ -315,10 +355,132 @@ impl Tenant {
     }
 }
 
+/// Whether `challenge` has been expired, or verified, for longer than [`KEEP_SPENT_SECONDS`].
+fn is_spent(challenge: &Challenge, now: Timestamp) -> bool {
+    let expired_long_ago = challenge
+        .expires_at
+        .is_some_and(|expiry| now > expiry.plus_seconds(KEEP_SPENT_SECONDS));
+    let verified_long_ago =
+        challenge.verified && now > challenge.updated_at.plus_seconds(KEEP_SPENT_SECONDS);
+    expired_long_ago || verified_long_ago
+}
+
 /// FNV-1a, 64-bit: a stable hash, so a seeded run gives each API key the same
 /// stream of ids and secrets on every machine and Rust release.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FactorKind;
+
+    const T0: Timestamp = Timestamp::from_unix_millis(1_700_000_000_000);
+
+    fn tenant_with_factor() -> Tenant {
+        let tenant = Tenant::new(&TenantTemplate::default(), "sk_test_unit");
+        tenant.insert_factor(Factor {
+            id: "auth_factor_1".into(),
+            created_at: T0,
+            updated_at: T0,
+            user_id: None,
+            kind: FactorKind::GenericOtp,
+        });
+        tenant
+    }
+
+    fn challenge(id: &str, expires_at: Option<Timestamp>) -> Challenge {
+        Challenge {
+            id: id.into(),
+            created_at: T0,
+            updated_at: T0,
+            factor_id: "auth_factor_1".into(),
+            expires_at,
+            expected: ExpectedCode::OneTime("123456".into()),
+            reveals_code: true,
+            sms: None,
+            verified: false,
+            failed_attempts: 0,
+        }
+    }
+
+    fn verify(
+        tenant: &Tenant,
+        id: &str,
+        code: &str,
+        now: Timestamp,
+    ) -> Result<bool, VerifyRefusal> {
+        tenant
+            .verify_challenge(
+                id,
+                now,
+                5,
+                |expected| matches!(expected, ExpectedCode::OneTime(c) if c == code),
+            )
+            .map(|(_, valid)| valid)
+    }
+
+    #[test]
+    fn a_challenge_verifies_once_and_then_reports_previously_verified() {
+        let tenant = tenant_with_factor();
+        tenant.insert_challenge("auth_factor_1", |_| challenge("c1", None));
+        assert_eq!(verify(&tenant, "c1", "000000", T0), Ok(false));
+        assert_eq!(verify(&tenant, "c1", "123456", T0), Ok(true));
+        assert_eq!(
+            verify(&tenant, "c1", "123456", T0),
+            Err(VerifyRefusal::AlreadyVerified)
+        );
+    }
+
+    #[test]
+    fn spent_challenges_are_kept_for_an_hour_then_pruned() {
+        let tenant = tenant_with_factor();
+        tenant.insert_challenge("auth_factor_1", |_| challenge("verified", None));
+        tenant.insert_challenge("auth_factor_1", |_| {
+            challenge("expiring", Some(T0.plus_seconds(600)))
+        });
+        tenant.insert_challenge("auth_factor_1", |_| challenge("pending", None));
+        assert_eq!(verify(&tenant, "verified", "123456", T0), Ok(true));
+
+        assert_eq!(
+            tenant.prune_challenges(T0.plus_seconds(KEEP_SPENT_SECONDS)),
+            0
+        );
+        let later = T0.plus_seconds(600 + KEEP_SPENT_SECONDS + 1);
+        assert_eq!(
+            verify(&tenant, "expiring", "123456", T0.plus_seconds(601)),
+            Err(VerifyRefusal::Expired)
+        );
+        assert_eq!(tenant.prune_challenges(later), 2);
+
+        assert_eq!(
+            verify(&tenant, "verified", "123456", later),
+            Err(VerifyRefusal::NotFound)
+        );
+        assert!(
+            tenant.challenge("pending").is_some(),
+            "an unspent challenge stays"
+        );
+        assert!(tenant.delete_factor("auth_factor_1"));
+        assert_eq!(tenant.challenge_count(), 0);
+    }
+
+    #[test]
+    fn the_same_seed_and_key_give_the_same_ids_and_other_keys_differ() {
+        let template = TenantTemplate {
+            seed: Some(9),
+            ..TenantTemplate::default()
+        };
+        let (a, b, c) = (
+            Tenant::new(&template, "sk_test_a"),
+            Tenant::new(&template, "sk_test_a"),
+            Tenant::new(&template, "sk_test_c"),
+        );
+        let id = |t: &Tenant| t.entropy.id(crate::ids::IdKind::Factor, T0);
+        assert_eq!(id(&a), id(&b));
+        assert_ne!(id(&a), id(&c));
+    }
 }
