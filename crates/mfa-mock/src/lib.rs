@@ -23,6 +23,7 @@ pub mod journal;
 pub mod model;
 pub mod outbox;
 pub mod phone;
+pub mod qr;
 pub mod request;
 pub mod response;
 pub mod router;

@@ -99,8 +99,7 @@ impl TotpSecret {
     /// A `data:image/png;base64,…` URI of a QR code that decodes to exactly
     /// [`Self::otpauth_uri`].
     pub fn qr_code(&self, issuer: &str, user: &str) -> Result<String, String> {
-        let png = self.totp(user, Some(issuer)).get_qr_base64()?;
-        Ok(format!("data:image/png;base64,{png}"))
+        crate::qr::png_data_uri(&self.otpauth_uri(issuer, user))
     }
 
     fn totp(&self, user: &str, issuer: Option<&str>) -> TOTP {

@@ -22,7 +22,7 @@ use crate::clock::{Clock, TenantClock, Timestamp};
 use crate::faults::Faults;
 use crate::ids::Entropy;
 use crate::journal::Journal;
-use crate::model::{Challenge, ExpectedCode, Factor, User};
+use crate::model::{Challenge, ExpectedCode, Factor, FactorKind, User};
 use crate::outbox::Outbox;
 
 #[derive(Debug)]
@@ -43,7 +43,7 @@ pub struct Tenant {
     users: DashMap<String, User>,
     factors: DashMap<String, StoredFactor>,
     challenges: DashMap<String, Challenge>,
-    /// User id → ids of that user's factors; ids sort in creation order.
+    /// User id → ids of that user's TOTP factors (its AuthKit list); ids sort in creation order.
     user_factors: DashMap<String, BTreeSet<String>>,
     /// Challenges created so far, to pace the sweep of spent ones.
     challenge_inserts: AtomicU64,
@@ -137,16 +137,23 @@ impl Tenant {
         if self.users.remove(id).is_none() {
             return false;
         }
-        let factor_ids = self.user_factors.remove(id).map(|(_, ids)| ids);
-        for factor_id in factor_ids.into_iter().flatten() {
+        self.user_factors.remove(id);
+        let owned: Vec<String> = self
+            .factors
+            .iter()
+            .filter(|stored| stored.factor.user_id.as_deref() == Some(id))
+            .map(|stored| stored.factor.id.clone())
+            .collect();
+        for factor_id in owned {
             self.delete_factor(&factor_id);
         }
         true
     }
 
-    /// Stores a new factor (indexing it under its user, if it has one).
+    /// Stores a new factor. A TOTP factor with a user is also listed under that
+    /// user: AuthKit factors are TOTP only, and SDKs assume so.
     pub fn insert_factor(&self, factor: Factor) {
-        if let Some(user_id) = &factor.user_id {
+        if let (Some(user_id), FactorKind::Totp { .. }) = (&factor.user_id, &factor.kind) {
             self.index_user_factor(user_id, &factor.id);
         }
         self.store_factor(factor);
@@ -376,7 +383,6 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::FactorKind;
 
     const T0: Timestamp = Timestamp::from_unix_millis(1_700_000_000_000);
 

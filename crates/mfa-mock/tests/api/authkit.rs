@@ -213,9 +213,15 @@ async fn ascending_order_lists_oldest_first_and_the_default_limit_is_ten() {
 }
 
 #[tokio::test]
-async fn standalone_factors_enrolled_with_the_user_id_are_listed_too() {
+async fn standalone_totp_factors_with_the_user_id_are_listed_and_other_types_are_not() {
     let app = spawn_app().await;
     let user_id = user(&app).await;
+    let totp = app
+        .post(
+            "/auth/factors/enroll",
+            json!({"type": "totp", "totp_issuer": "Foo", "totp_user": "ada", "user_id": user_id}),
+        )
+        .await;
     let sms = app
         .post(
             "/auth/factors/enroll",
@@ -226,9 +232,21 @@ async fn standalone_factors_enrolled_with_the_user_id_are_listed_too() {
     let list = app
         .get(&format!("/user_management/users/{user_id}/auth_factors"))
         .await;
+    app.delete(&format!("/user_management/users/{user_id}"))
+        .await;
 
-    assert_eq!(ids(list.expect(200)), [sms.str("/id")]);
-    assert_eq!(list.body["data"][0]["sms"]["phone_number"], "+15005550006");
+    assert_eq!(
+        ids(list.expect(200)),
+        [totp.str("/id")],
+        "AuthKit lists TOTP factors only"
+    );
+    assert_eq!(
+        app.get(&format!("/auth/factors/{}", sms.str("/id")))
+            .await
+            .status,
+        404,
+        "deleting the user deletes every factor naming it"
+    );
 }
 
 #[tokio::test]
