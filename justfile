@@ -8,6 +8,10 @@ serve:
 test:
     cargo test --workspace
 
+# Run the official WorkOS SDKs against a fresh server: just sdk-tests, or just sdk-tests python-10 node-8
+sdk-tests *suites:
+    bash sdk-tests/run.sh {{suites}}
+
 # Review changed conformance snapshots (needs `cargo install cargo-insta`).
 review:
     cargo insta review
