@@ -102,7 +102,7 @@ impl App {
             ctx.into_problems(),
             tenant.clock.now(),
         );
-        tenant.journal.record(entry);
+        tenant.journal.push(entry);
         response
     }
 }

@@ -2,13 +2,13 @@
 //! back, and what a stricter server would have refused, so an SDK author sees
 //! exactly what their client sent.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use http::header;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::bounded::Bounded;
 use crate::clock::Timestamp;
 use crate::error::FieldError;
 use crate::request::ApiRequest;
@@ -100,45 +100,8 @@ fn body(bytes: &[u8]) -> Value {
     }
 }
 
-/// A bounded list of journaled requests.
-#[derive(Debug)]
-pub struct Journal {
-    capacity: usize,
-    entries: Mutex<VecDeque<JournalEntry>>,
-}
-
-impl Journal {
-    /// An empty journal keeping at most `capacity` entries.
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            capacity: capacity.max(1),
-            entries: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    /// Records a request, dropping the oldest beyond capacity.
-    pub fn record(&self, entry: JournalEntry) {
-        let mut entries = self.lock();
-        entries.push_front(entry);
-        entries.truncate(self.capacity);
-    }
-
-    /// Every kept entry, newest first.
-    pub fn list(&self) -> Vec<JournalEntry> {
-        self.lock().iter().cloned().collect()
-    }
-
-    /// Empties the journal.
-    pub fn clear(&self) {
-        self.lock().clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<JournalEntry>> {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+/// The journaled requests, newest first, at most a capacity of them.
+pub type Journal = Bounded<JournalEntry>;
 
 #[cfg(test)]
 mod tests {
@@ -188,16 +151,5 @@ mod tests {
             .map(str::to_owned)
             .unwrap_or_default();
         assert!(text.ends_with(&format!("[{} bytes in all]", MAX_BODY_CHARS + 10)));
-    }
-
-    #[test]
-    fn the_journal_keeps_the_newest_entries_up_to_its_capacity() {
-        let journal = Journal::new(2);
-        for n in 0..3 {
-            let request = ApiRequest::new(Method::GET, &format!("/n{n}"), "");
-            journal.record(entry(&request));
-        }
-        let paths: Vec<String> = journal.list().into_iter().map(|e| e.path).collect();
-        assert_eq!(paths, ["/n2", "/n1"]);
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod bounded;
 pub mod clock;
 pub mod config;
 pub mod enrollment;

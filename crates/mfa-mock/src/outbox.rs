@@ -1,11 +1,9 @@
 //! The SMS outbox: every text message an SMS challenge "sent", so a test can
 //! read the code the way a user reads their phone.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
-
 use serde::Serialize;
 
+use crate::bounded::Bounded;
 use crate::clock::Timestamp;
 
 /// How many messages a tenant's outbox keeps by default; older ones drop off.
@@ -44,7 +42,8 @@ pub struct SmsFilter {
 }
 
 impl SmsFilter {
-    fn admits(&self, message: &SmsMessage) -> bool {
+    /// Whether `message` passes every filter that is set.
+    pub fn admits(&self, message: &SmsMessage) -> bool {
         let matches =
             |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
         matches(&self.phone_number, &message.phone_number)
@@ -53,49 +52,8 @@ impl SmsFilter {
     }
 }
 
-/// A bounded list of sent messages.
-#[derive(Debug)]
-pub struct Outbox {
-    capacity: usize,
-    messages: Mutex<VecDeque<SmsMessage>>,
-}
-
-impl Outbox {
-    /// An empty outbox keeping at most `capacity` messages.
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            capacity: capacity.max(1),
-            messages: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    /// Records a sent message, dropping the oldest beyond capacity.
-    pub fn push(&self, message: SmsMessage) {
-        let mut messages = self.lock();
-        messages.push_front(message);
-        messages.truncate(self.capacity);
-    }
-
-    /// The messages `filter` admits, newest first.
-    pub fn list(&self, filter: &SmsFilter) -> Vec<SmsMessage> {
-        self.lock()
-            .iter()
-            .filter(|m| filter.admits(m))
-            .cloned()
-            .collect()
-    }
-
-    /// Empties the outbox.
-    pub fn clear(&self) {
-        self.lock().clear();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<SmsMessage>> {
-        self.messages
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+/// The sent messages, newest first, at most a capacity of them.
+pub type Outbox = Bounded<SmsMessage>;
 
 #[cfg(test)]
 mod tests {
@@ -120,27 +78,15 @@ mod tests {
         outbox.push(message(1, "+15005550006"));
         outbox.push(message(2, "+15555555555"));
         outbox.push(message(3, "+15005550006"));
+        let filter = SmsFilter {
+            phone_number: Some("+15005550006".into()),
+            ..SmsFilter::default()
+        };
         let ids: Vec<String> = outbox
-            .list(&SmsFilter {
-                phone_number: Some("+15005550006".into()),
-                ..SmsFilter::default()
-            })
+            .list(|m| filter.admits(m))
             .into_iter()
             .map(|m| m.id)
             .collect();
         assert_eq!(ids, ["sms_3", "sms_1"]);
-    }
-
-    #[test]
-    fn the_outbox_keeps_only_its_capacity() {
-        let outbox = Outbox::new(2);
-        for n in 1..=3 {
-            outbox.push(message(n, "+15005550006"));
-        }
-        let all = outbox.list(&SmsFilter::default());
-        assert_eq!(
-            all.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
-            ["sms_3", "sms_2"]
-        );
     }
 }

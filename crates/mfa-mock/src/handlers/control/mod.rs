@@ -34,7 +34,7 @@ pub fn dispatch(
             tenant.outbox.clear();
             ApiResponse::no_content()
         }),
-        Control::ListRequests => no_query(request).map(|()| list(&tenant.journal.list())),
+        Control::ListRequests => no_query(request).map(|()| list(&tenant.journal.list(|_| true))),
         Control::ClearRequests => no_query(request).map(|()| {
             tenant.journal.clear();
             ApiResponse::no_content()

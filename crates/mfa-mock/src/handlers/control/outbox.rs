@@ -27,7 +27,9 @@ pub fn list(tenant: &Tenant, request: &ApiRequest) -> Result<ApiResponse, ApiErr
         }
     }
     match unknown.is_empty() {
-        true => Ok(list_json(&tenant.outbox.list(&filter))),
+        true => Ok(list_json(
+            &tenant.outbox.list(|message| filter.admits(message)),
+        )),
         false => Err(ApiError::Validation(unknown)),
     }
 }
