@@ -1,5 +1,7 @@
 """The official Python SDK, `workos` 10.x, against mfa-mock.
 
+The steps are in ../support/python_suite.py; this file names the 10.x calls they go through.
+
 In 10.x the client is `WorkOSClient(api_key=..., base_url=...)` (no client_id needed) and every
 MFA call lives in `client.multi_factor_auth`, the AuthKit ones included
 (`create_user_auth_factor`, `list_user_auth_factors`): `user_management` no longer has them.
@@ -7,170 +9,51 @@ Errors are `workos.APIError` subclasses chosen by status: 401 AuthenticationErro
 404 NotFoundError, 422 UnprocessableEntityError; each has `.status_code` and `.code`.
 """
 
-import secrets
-
-import pytest
-from mfa_mock import (
-    KNOWN_TOTP_SECRET,
-    SOME_FACTOR_ID,
-    decode_qr_code,
-    new_api_key,
-    server_url,
-    sms_sent_for_challenge,
-    totp_code,
-    wrong_totp_code,
-)
+from mfa_mock import server_url
+from python_suite import WorkOSSuite
 from workos import AuthenticationError, NotFoundError, UnprocessableEntityError, WorkOSClient
 
 
-@pytest.fixture(scope="module")
-def api_key():
-    return new_api_key()
+class TestWorkOS10(WorkOSSuite):
+    UNPROCESSABLE_ENTITY = UnprocessableEntityError
+    NOT_FOUND = NotFoundError
+    AUTHENTICATION = AuthenticationError
 
+    @staticmethod
+    def status_of(error):
+        return error.status_code
 
-@pytest.fixture(scope="module")
-def client(api_key):
-    return WorkOSClient(api_key=api_key, base_url=server_url())
+    @staticmethod
+    def new_client(api_key):
+        return WorkOSClient(api_key=api_key, base_url=server_url())
 
+    @staticmethod
+    def mfa_of(client):
+        return client.multi_factor_auth
 
-@pytest.fixture(scope="module")
-def mfa(client):
-    return client.multi_factor_auth
+    # Ids are positional: `challenge_factor(id, ...)`, `verify_challenge(id, code=...)`.
+    @staticmethod
+    def challenge_factor(mfa, factor_id, **options):
+        return mfa.challenge_factor(factor_id, **options)
 
+    @staticmethod
+    def verify_challenge(mfa, challenge_id, code):
+        return mfa.verify_challenge(challenge_id, code=code)
 
-@pytest.fixture(scope="module")
-def totp_factor(mfa):
-    return mfa.enroll_factor(type="totp", totp_issuer="Foo Corp", totp_user="alan.turing@example.com")
+    @staticmethod
+    def enroll_auth_factor(client, user_id, **options):
+        return client.multi_factor_auth.create_user_auth_factor(user_id, **options)
 
+    @staticmethod
+    def list_auth_factors(client, user_id, **options):
+        return client.multi_factor_auth.list_user_auth_factors(user_id, **options)
 
-def new_user(client):
-    return client.user_management.create_user(
-        email=f"sdk-{secrets.token_hex(4)}@example.com", first_name="Alan", last_name="Turing"
-    )
+    # A 10.x page carries its cursor itself, and `auto_paging_iter()` follows `after` with
+    # the same limit.
+    @staticmethod
+    def next_after(page):
+        return page.after
 
-
-def test_enroll_totp_and_decode_its_qr_code(totp_factor):
-    factor = totp_factor
-    assert factor.id.startswith("auth_factor_")
-    assert factor.type == "totp"
-    assert factor.totp.issuer == "Foo Corp"
-    assert factor.totp.user == "alan.turing@example.com"
-    assert factor.totp.uri.startswith("otpauth://totp/")
-    assert f"secret={factor.totp.secret}" in factor.totp.uri
-    assert decode_qr_code(factor.totp.qr_code) == factor.totp.uri
-
-
-def test_challenge_totp_factor(mfa, totp_factor):
-    challenge = mfa.challenge_factor(totp_factor.id)
-    assert challenge.id.startswith("auth_challenge_")
-    assert challenge.authentication_factor_id == totp_factor.id
-    # A TOTP challenge neither expires nor carries a code.
-    assert challenge.expires_at is None
-    assert challenge.code is None
-
-
-def test_verify_with_pyotp_code_is_valid(mfa, totp_factor):
-    challenge = mfa.challenge_factor(totp_factor.id)
-    result = mfa.verify_challenge(challenge.id, code=totp_code(totp_factor.totp.secret))
-    assert result.valid is True
-    assert result.challenge.id == challenge.id
-
-
-def test_verify_again_is_previously_verified(mfa, totp_factor):
-    challenge = mfa.challenge_factor(totp_factor.id)
-    code = totp_code(totp_factor.totp.secret)
-    assert mfa.verify_challenge(challenge.id, code=code).valid is True
-    with pytest.raises(UnprocessableEntityError) as raised:
-        mfa.verify_challenge(challenge.id, code=code)
-    assert raised.value.status_code == 422
-    assert raised.value.code == "authentication_challenge_previously_verified"
-
-
-def test_wrong_code_on_fresh_challenge_is_invalid(mfa, totp_factor):
-    challenge = mfa.challenge_factor(totp_factor.id)
-    result = mfa.verify_challenge(challenge.id, code=wrong_totp_code(totp_factor.totp.secret))
-    assert result.valid is False
-    assert result.challenge.id == challenge.id
-
-
-def test_get_factor(mfa, totp_factor):
-    factor = mfa.get_factor(totp_factor.id)
-    assert factor.id == totp_factor.id
-    assert factor.type == "totp"
-    assert factor.created_at == totp_factor.created_at
-    assert (factor.totp.issuer, factor.totp.user) == ("Foo Corp", "alan.turing@example.com")
-
-
-def test_delete_factor_then_get_is_not_found(mfa):
-    factor = mfa.enroll_factor(type="totp", totp_issuer="Foo Corp", totp_user="deleted@example.com")
-    assert mfa.delete_factor(factor.id) is None
-    with pytest.raises(NotFoundError) as raised:
-        mfa.get_factor(factor.id)
-    assert raised.value.status_code == 404
-    assert raised.value.code == "entity_not_found"
-
-
-def test_sms_code_from_outbox_verifies(mfa, api_key):
-    factor = mfa.enroll_factor(type="sms", phone_number="+15005550006")
-    assert factor.type == "sms"
-    assert factor.sms.phone_number == "+15005550006"
-    challenge = mfa.challenge_factor(factor.id, sms_template="Your Foo Corp code is {{code}}")
-    assert challenge.authentication_factor_id == factor.id
-    assert challenge.expires_at is not None
-    assert challenge.code is None  # an SMS code goes to the phone, not to the caller
-
-    sms = sms_sent_for_challenge(api_key, challenge.id)
-    assert sms["phone_number"] == "+15005550006"
-    assert sms["authentication_factor_id"] == factor.id
-    assert sms["text"] == f"Your Foo Corp code is {sms['code']}"
-
-    result = mfa.verify_challenge(challenge.id, code=sms["code"])
-    assert result.valid is True
-
-
-def test_authkit_enroll_with_known_secret(client):
-    user = new_user(client)
-    assert user.id.startswith("user_")
-
-    enrolled = client.multi_factor_auth.create_user_auth_factor(
-        user.id,
-        type="totp",
-        totp_issuer="Foo Corp",
-        totp_user=user.email,
-        totp_secret=KNOWN_TOTP_SECRET,
-    )
-    factor, challenge = enrolled.authentication_factor, enrolled.authentication_challenge
-    assert factor.user_id == user.id
-    assert factor.totp.secret == KNOWN_TOTP_SECRET
-    assert decode_qr_code(factor.totp.qr_code) == factor.totp.uri
-    assert f"secret={KNOWN_TOTP_SECRET}" in factor.totp.uri
-    assert challenge.authentication_factor_id == factor.id
-
-    result = client.multi_factor_auth.verify_challenge(challenge.id, code=totp_code(KNOWN_TOTP_SECRET))
-    assert result.valid is True
-
-
-def test_list_user_factors_with_paging(client):
-    mfa = client.multi_factor_auth
-    user = new_user(client)
-    enrolled = [mfa.create_user_auth_factor(user.id, type="totp").authentication_factor.id for _ in range(3)]
-    newest_first = enrolled[::-1]
-
-    first = mfa.list_user_auth_factors(user.id, limit=1)
-    seen = [f.id for f in first.data]
-    page = first
-    while page.after is not None and len(seen) <= len(enrolled):
-        page = mfa.list_user_auth_factors(user.id, limit=1, after=page.after)
-        seen += [f.id for f in page.data]
-    assert seen == newest_first
-    assert all(f.user_id == user.id for f in first.data)
-
-    # The SDK's own paging follows `after` with the same limit.
-    assert [f.id for f in first.auto_paging_iter()] == newest_first
-
-
-def test_bad_api_key_is_authentication_error():
-    bad_client = WorkOSClient(api_key="not_a_workos_key", base_url=server_url())
-    with pytest.raises(AuthenticationError) as raised:
-        bad_client.multi_factor_auth.get_factor(SOME_FACTOR_ID)
-    assert raised.value.status_code == 401
+    @staticmethod
+    def every_factor(first_page):
+        return first_page.auto_paging_iter()

@@ -5,7 +5,7 @@ API key, TOTP codes from pyotp (an implementation independent of the server's), 
 decoder (zxing-cpp), and the SMS outbox of the control plane.
 
 Every test id carries the SDK and its version, e.g.
-`test_workos_10.py::test_get_factor[python-workos-10.8.0]`, so a failure names both.
+`test_workos_10.py::TestWorkOS10::test_get_factor[python-workos-10.8.0]`, so a failure names both.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ SDK_LABEL = f"python-workos-{version('workos')}"
 
 
 # --- pytest plugin ------------------------------------------------------------------------
+
+# The steps live in python_suite.py, outside the test files: have pytest explain their asserts.
+pytest.register_assert_rewrite("python_suite")
 
 
 def pytest_report_header(config):
