@@ -61,18 +61,14 @@ impl App {
         self.config.clock.now()
     }
 
-    /// A fresh `X-Request-Id`.
+    /// A fresh `X-Request-Id` for a request no tenant claimed.
     pub fn request_id(&self) -> String {
         self.entropy.id(IdKind::Request, self.now())
     }
 
-    /// The response to `request`.
+    /// The response to `request`. For a request with a valid key it carries the
+    /// `X-Request-Id` it was journaled under, drawn from the tenant.
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
-        self.handle_as(request, &self.request_id())
-    }
-
-    /// The response to `request`, journaled under `request_id`.
-    pub fn handle_as(&self, request: &ApiRequest, request_id: &str) -> ApiResponse {
         let route = route(&request.method, &request.path);
         if route == Route::Health {
             return handlers::health();
@@ -86,23 +82,26 @@ impl App {
             }
         };
         let tenant = self.store.tenant(key);
-        if let Route::Control(control) = route {
-            return handlers::control::dispatch(self, key, &tenant, request, control);
-        }
-        let ctx = Ctx::new(self, &tenant, request);
-        let response = match route_error(request, &route) {
-            Some(error) => error.into_response(),
-            None => serve(&ctx, route),
+        let request_id = tenant.request_ids.id(IdKind::Request, tenant.clock.now());
+        let mut response = match route {
+            Route::Control(control) => {
+                handlers::control::dispatch(self, key, &tenant, request, control)
+            }
+            route => {
+                let ctx = Ctx::new(self, &tenant, request);
+                let response = match route_error(request, &route) {
+                    Some(error) => error.into_response(),
+                    None => serve(&ctx, route),
+                };
+                let status = response.status.as_u16();
+                let problems = ctx.into_problems();
+                let now = tenant.clock.now();
+                let entry = JournalEntry::new(&request_id, request, status, problems, now);
+                tenant.journal.push(entry);
+                response
+            }
         };
-        let status = response.status.as_u16();
-        let entry = JournalEntry::new(
-            request_id,
-            request,
-            status,
-            ctx.into_problems(),
-            tenant.clock.now(),
-        );
-        tenant.journal.push(entry);
+        response.request_id = Some(request_id);
         response
     }
 }

@@ -50,11 +50,25 @@ impl FieldError {
     /// `field` broke `rule` (`required`, `invalid_type`, …); `message` says what to send.
     pub fn new(field: &str, rule: &str, message: impl Into<String>) -> Self {
         Self {
-            code: format!("{}_{rule}", field.replace('.', "_")),
+            code: format!("{}_{rule}", snake_case(field)),
             field: field.to_owned(),
             message: message.into(),
         }
     }
+}
+
+/// `factors[0].sms.phone_number` as `factors_0_sms_phone_number`: lower-case
+/// letters, digits and single underscores.
+fn snake_case(field: &str) -> String {
+    let mut code = String::with_capacity(field.len());
+    for c in field.chars() {
+        if c.is_ascii_alphanumeric() {
+            code.push(c.to_ascii_lowercase());
+        } else if !code.is_empty() && !code.ends_with('_') {
+            code.push('_');
+        }
+    }
+    code.trim_end_matches('_').to_owned()
 }
 
 /// A failed request.
@@ -279,6 +293,16 @@ mod tests {
         );
         let expired = ApiError::ChallengeExpired("auth_challenge_1".into());
         assert_eq!(expired.body()["code"], "authentication_challenge_expired");
+    }
+
+    #[test]
+    fn error_codes_are_snake_case_even_for_nested_fields() {
+        let error = FieldError::new("factors[0].sms.phone_number", "invalid_format", "");
+        assert_eq!(error.code, "factors_0_sms_phone_number_invalid_format");
+        assert_eq!(
+            FieldError::new("Weird-Key!", "unknown_field", "").code,
+            "weird_key_unknown_field"
+        );
     }
 
     #[test]

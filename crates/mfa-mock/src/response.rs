@@ -22,6 +22,8 @@ pub struct ApiResponse {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// How long to wait before sending it (an injected fault's delay).
     pub delay: Option<Duration>,
+    /// The `X-Request-Id`, when the tenant's generator made it.
+    pub request_id: Option<String>,
 }
 
 impl ApiResponse {
@@ -32,6 +34,7 @@ impl ApiResponse {
             body: Some(body),
             headers: Vec::new(),
             delay: None,
+            request_id: None,
         }
     }
 
@@ -42,6 +45,7 @@ impl ApiResponse {
             body: None,
             headers: Vec::new(),
             delay: None,
+            request_id: None,
         }
     }
 

@@ -84,11 +84,14 @@ async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>>
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let request_id = app.request_id();
     let response = match ApiRequest::from_hyper(request, app.config.max_body_bytes).await {
-        Ok(request) => app.handle_as(&request, &request_id),
+        Ok(request) => app.handle(&request),
         Err(error) => error.into_response(),
     };
+    let request_id = response
+        .request_id
+        .clone()
+        .unwrap_or_else(|| app.request_id());
     if let Some(delay) = response.delay {
         tokio::time::sleep(delay).await;
     }

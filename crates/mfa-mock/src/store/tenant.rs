@@ -51,6 +51,9 @@ pub struct Tenant {
     pub clock: TenantClock,
     /// This tenant's ids, secrets and codes.
     pub entropy: Entropy,
+    /// This tenant's request ids: a stream of their own, so journaling a
+    /// request never shifts the ids and secrets a seeded run hands out.
+    pub request_ids: Entropy,
     /// The text messages SMS challenges sent.
     pub outbox: Outbox,
     /// The requests this tenant made.
@@ -103,10 +106,11 @@ pub enum VerifyRefusal {
 impl Tenant {
     /// An empty tenant for `api_key`, as `template` says new tenants start.
     pub fn new(template: &TenantTemplate, api_key: &str) -> Self {
-        let entropy = match template.seed {
-            Some(seed) => Entropy::seeded(seed ^ fnv1a(api_key.as_bytes())),
+        let stream = |salt: &[u8]| match template.seed {
+            Some(seed) => Entropy::seeded(seed ^ fnv1a(api_key.as_bytes()) ^ fnv1a(salt)),
             None => Entropy::from_os(),
         };
+        let (entropy, request_ids) = (stream(b"objects"), stream(b"requests"));
         Self {
             users: DashMap::new(),
             factors: DashMap::new(),
@@ -115,6 +119,7 @@ impl Tenant {
             challenge_inserts: AtomicU64::new(0),
             clock: TenantClock::new(template.clock.clone(), template.freeze_at),
             entropy,
+            request_ids,
             outbox: Outbox::new(template.outbox_capacity),
             journal: Journal::new(template.journal_capacity),
             faults: Faults::default(),

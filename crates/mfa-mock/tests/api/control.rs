@@ -509,6 +509,33 @@ async fn an_invalid_state_document_is_refused_naming_each_problem() {
 }
 
 #[tokio::test]
+async fn an_empty_state_import_is_refused_rather_than_wiping_the_tenant() {
+    let app = spawn_app().await;
+    let factor = app.enroll_generic().await.str("/id");
+    for body in ["{}", "null", ""] {
+        let request = app
+            .client
+            .put(app.url("/_mock/state"))
+            .bearer_auth(&app.key)
+            .header("content-type", "application/json")
+            .body(body);
+
+        let reply = app.send(request).await;
+
+        assert_eq!(
+            reply.expect(422)["errors"][0]["code"],
+            "body_required",
+            "{body:?}"
+        );
+        assert!(reply.str("/errors/0/message").contains("/_mock/reset"));
+    }
+    assert_eq!(
+        app.get(&format!("/auth/factors/{factor}")).await.status,
+        200
+    );
+}
+
+#[tokio::test]
 async fn two_api_keys_are_isolated_in_every_control() {
     let app = spawn_app().await;
     let other = app.as_tenant("sk_test_other_tenant");

@@ -104,6 +104,19 @@ async fn transcript(server: &Server) -> Vec<String> {
             .await
             .expect("body"),
     );
+    let journal = client
+        .get(format!("{}/_mock/requests", server.url))
+        .bearer_auth(key)
+        .send()
+        .await;
+    let mut journal: serde_json::Value = journal.expect("journal").json().await.expect("json");
+    for entry in journal["data"].as_array_mut().into_iter().flatten() {
+        // The Host header names the port each run's server happened to get.
+        entry["headers"]
+            .as_object_mut()
+            .map(|headers| headers.remove("host"));
+    }
+    bodies.push(journal.to_string());
     bodies
 }
 

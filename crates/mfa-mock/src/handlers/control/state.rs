@@ -21,6 +21,15 @@ pub fn export(tenant: &Tenant) -> ApiResponse {
 /// Replaces the tenant's state with the body's; answers with the state as it now is.
 pub fn import(tenant: &Tenant, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
     no_query(request)?;
+    if request.json_object()?.is_empty() {
+        return Err(ApiError::invalid(
+            "body",
+            "required",
+            format!(
+                "Send a state document, e.g. {EXAMPLE}. To empty the tenant, POST /_mock/reset."
+            ),
+        ));
+    }
     let document: TenantState = body(request, EXAMPLE)?;
     state::import(tenant, &document).map_err(ApiError::Validation)?;
     Ok(export(tenant))
