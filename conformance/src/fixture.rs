@@ -12,6 +12,13 @@ use serde_json::Value;
 /// The requirement a fixture declares when one of its steps uses the `other` tenant.
 pub const SECOND_TENANT: &str = "second_tenant";
 
+/// The requirement a fixture declares when one of its steps calls mfa-mock's test-control
+/// plane (a path under [`CONTROL_PREFIX`]), which the real WorkOS API does not have.
+pub const CONTROL_PLANE: &str = "control_plane";
+
+/// Where the test-control plane lives.
+pub const CONTROL_PREFIX: &str = "/_mock/";
+
 /// One scenario: a description and the steps that prove it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,7 +28,7 @@ pub struct Fixture {
     pub schema: Option<String>,
     /// What the scenario proves, one sentence.
     pub description: String,
-    /// Capabilities the runner must provide, e.g. [`SECOND_TENANT`].
+    /// Capabilities the runner must provide: [`SECOND_TENANT`], [`CONTROL_PLANE`].
     #[serde(default)]
     pub requires: Vec<String>,
     /// The requests, in order.
@@ -118,6 +125,18 @@ impl Fixture {
     pub fn uses_other_tenant(&self) -> bool {
         self.steps.iter().any(|step| step.tenant == Tenant::Other)
     }
+
+    /// Whether any step calls the test-control plane.
+    pub fn uses_control_plane(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|step| step.request.path.starts_with(CONTROL_PREFIX))
+    }
+
+    /// Whether the fixture declares `requirement` in `requires`.
+    pub fn requires(&self, requirement: &str) -> bool {
+        self.requires.iter().any(|r| r == requirement)
+    }
 }
 
 /// Deserialises a present key as `Some`, even when its value is JSON `null`; an absent
@@ -185,6 +204,15 @@ mod tests {
         let raw = json!({"description": "d", "steps": [step(json!({"status": 200, "schema": "x", "statuz": 1}))]});
         let error = parse(raw).expect_err("unknown key");
         assert!(error.to_string().contains("statuz"), "{error}");
+    }
+
+    #[test]
+    fn a_step_under_mock_uses_the_control_plane() {
+        let mut raw =
+            json!({"description": "d", "steps": [step(json!({"status": 200, "schema": "clock"}))]});
+        assert!(!parse(raw.clone()).expect("valid").uses_control_plane());
+        raw["steps"][0]["request"]["path"] = json!("/_mock/clock");
+        assert!(parse(raw).expect("valid").uses_control_plane());
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The `mfa-conformance` binary: replays the fixtures against a running server and
-//! prints a report. Exit code 0 when everything passed, 1 on any failure, 2 when the
-//! schemas or fixtures cannot be loaded (the message names the file).
+//! prints a report. It first asks the server once whether it has mfa-mock's test-control
+//! plane (`GET /_mock/clock`); without it, fixtures that need it are skipped, so the same
+//! suite runs against the real WorkOS API. Exit code 0 when everything passed, 1 on any
+//! failure, 2 when the schemas or fixtures cannot be loaded (the message names the file).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use mfa_conformance::{KeySource, LoadError, Runner, Suite, report};
+use mfa_conformance::{ControlPlane, KeySource, LoadError, Runner, Suite, report};
 
 /// Replays fixtures/ against a WorkOS MFA server and checks every response against schemas/.
 #[derive(Debug, Parser)]
@@ -74,12 +76,18 @@ async fn run(args: Args) -> Result<bool, LoadError> {
         },
         None => KeySource::Generated,
     };
-    let runner = Runner::new(&args.base_url, keys).map_err(|e| LoadError::new(&root, e))?;
+    let mut runner = Runner::new(&args.base_url, keys).map_err(|e| LoadError::new(&root, e))?;
     println!(
         "replaying {} fixtures against {}",
         selected.len(),
         args.base_url
     );
+    match runner.detect_control_plane().await {
+        ControlPlane::Available => println!("test-control plane: available (GET /_mock/clock)"),
+        ControlPlane::Unavailable(reason) => println!(
+            "test-control plane: not available, fixtures that require control_plane are skipped ({reason})"
+        ),
+    }
     let results = runner.run_all(selected, &suite.schemas).await;
     for result in &results {
         print!("{}", report::fixture_report(result));

@@ -1,12 +1,20 @@
 //! Turning a fixture run's exchanges into a stable transcript for snapshots.
 //!
 //! Every redaction checks the value's shape before replacing it, so a malformed value
-//! stays visible in the snapshot: ids (`auth_factor_`, `auth_challenge_`, `user_` plus a
-//! 26-character Crockford ULID, also inside strings) become `[auth_factor_1]` numbered per
-//! prefix by first appearance; RFC 3339 timestamps become `[timestamp]`; base32 `secret`s
-//! `[totp_secret]`; PNG `qr_code` data URIs `[qr_code:png]`; the `otpauth://` `uri` keeps
-//! everything but its secret; 6-digit `code`s `[code]`. Values the runner generated
-//! (unique values, API keys) are replaced by the names the runner gives them.
+//! stays visible in the snapshot: ids (`auth_factor_`, `auth_challenge_`, `user_`,
+//! `sms_`, `fault_`, `req_` plus a 26-character Crockford ULID, also inside strings) become
+//! `[auth_factor_1]` numbered per prefix by first appearance; RFC 3339 timestamps become
+//! `[timestamp]`; base32 `secret`s `[totp_secret]`; PNG `qr_code` data URIs
+//! `[qr_code:png]`; the `otpauth://` `uri` keeps everything but its secret; 6-digit `code`s
+//! `[code]`. Values the runner generated (unique values, API keys, the server's host) are
+//! replaced by the names the runner gives them.
+//!
+//! That is the [`Profile::Strict`] set, for a server whose values change every run. A
+//! seeded mfa-mock whose tenants start frozen ([`Profile::Deterministic`]) repeats its
+//! secrets, QR codes and codes byte for byte, so those are kept, and so are timestamps near
+//! the instant the clocks were frozen at. What still changes stays redacted: timestamps
+//! far from it (wall-clock time after a reset or a resume) and ids, whose numbered names
+//! also cover request ids, which the server draws from its own wall clock.
 
 use std::collections::BTreeMap;
 
@@ -19,29 +27,60 @@ use crate::http::ResponseBody;
 use crate::outcome::Exchange;
 
 /// Id prefixes, longest first so none shadows another.
-const ID_PREFIXES: [&str; 3] = ["auth_challenge_", "auth_factor_", "user_"];
+const ID_PREFIXES: [&str; 6] = [
+    "auth_challenge_",
+    "auth_factor_",
+    "fault_",
+    "user_",
+    "sms_",
+    "req_",
+];
 /// Length of a ULID in Crockford base32.
 const ULID_LEN: usize = 26;
 /// The 8-byte signature every PNG file starts with.
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 const PNG_DATA_PREFIX: &str = "data:image/png;base64,";
 const OTPAUTH_PREFIX: &str = "otpauth://totp/";
+/// How far from the frozen instant a timestamp may be and still be kept by
+/// [`Profile::Deterministic`]: thirty days, far more than any fixture moves its clock.
+pub const KEPT_TIMESTAMP_WINDOW_MILLIS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// Which values a transcript redacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Everything that may differ between runs of any server.
+    Strict,
+    /// A seeded mfa-mock whose tenants were frozen at `epoch_millis`: secrets, QR codes,
+    /// URIs, codes and timestamps within [`KEPT_TIMESTAMP_WINDOW_MILLIS`] of it are kept.
+    Deterministic {
+        /// The instant the tenants' clocks were frozen at, in Unix milliseconds.
+        epoch_millis: i64,
+    },
+}
 
 /// Redacts the values of one fixture run, numbering ids by first appearance.
 pub struct Redactor {
+    profile: Profile,
     literals: Vec<(String, String)>,
     ids: BTreeMap<String, String>,
     counters: BTreeMap<&'static str, usize>,
 }
 
 impl Redactor {
-    /// A redactor that also replaces each literal `(value, placeholder)` in strings.
+    /// A [`Profile::Strict`] redactor that also replaces each literal
+    /// `(value, placeholder)` in strings.
     pub fn new(literals: Vec<(String, String)>) -> Self {
+        Self::with_profile(Profile::Strict, literals)
+    }
+
+    /// A redactor for `profile` that also replaces each literal `(value, placeholder)`.
+    pub fn with_profile(profile: Profile, literals: Vec<(String, String)>) -> Self {
         let literals = literals
             .into_iter()
             .filter(|(value, _)| !value.is_empty())
             .collect();
         Self {
+            profile,
             literals,
             ids: BTreeMap::new(),
             counters: BTreeMap::new(),
@@ -72,6 +111,9 @@ impl Redactor {
 
     /// Redactions that depend on the field name; `None` when the rule does not apply.
     fn redact_field(&mut self, key: &str, text: &str) -> Option<String> {
+        if let Profile::Deterministic { .. } = self.profile {
+            return None;
+        }
         match key {
             "secret" if is_base32(text) => Some("[totp_secret]".to_string()),
             "qr_code" if is_png_data_uri(text) => Some("[qr_code:png]".to_string()),
@@ -85,10 +127,15 @@ impl Redactor {
 
     /// A string anywhere: a whole timestamp, or text in which ids and literals are replaced.
     pub fn redact_string(&mut self, text: &str) -> String {
-        if is_timestamp(text) {
-            return "[timestamp]".to_string();
+        match (timestamp_millis(text), self.profile) {
+            (Some(at), Profile::Deterministic { epoch_millis })
+                if at.abs_diff(epoch_millis) <= KEPT_TIMESTAMP_WINDOW_MILLIS.unsigned_abs() =>
+            {
+                text.to_string()
+            }
+            (Some(_), _) => "[timestamp]".to_string(),
+            (None, _) => self.redact_text(text),
         }
-        self.redact_text(text)
     }
 
     fn redact_text(&mut self, text: &str) -> String {
@@ -124,8 +171,12 @@ impl Redactor {
 }
 
 /// The redacted transcript of a run: per step its name, request line, status and body.
-pub fn transcript(exchanges: &[Exchange], literals: Vec<(String, String)>) -> Value {
-    let mut redactor = Redactor::new(literals);
+pub fn transcript(
+    exchanges: &[Exchange],
+    profile: Profile,
+    literals: Vec<(String, String)>,
+) -> Value {
+    let mut redactor = Redactor::with_profile(profile, literals);
     let steps: Vec<Value> = exchanges
         .iter()
         .map(|exchange| {
@@ -195,8 +246,13 @@ fn is_six_digits(text: &str) -> bool {
     text.len() == 6 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn is_timestamp(text: &str) -> bool {
-    text.len() >= 20 && OffsetDateTime::parse(text, &Rfc3339).is_ok()
+/// The Unix milliseconds of `text` when it is a whole RFC 3339 timestamp.
+fn timestamp_millis(text: &str) -> Option<i64> {
+    if text.len() < 20 {
+        return None;
+    }
+    let parsed = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    i64::try_from(parsed.unix_timestamp_nanos().div_euclid(1_000_000)).ok()
 }
 
 fn is_png_data_uri(text: &str) -> bool {
@@ -278,7 +334,7 @@ mod tests {
             status: 200,
             body: ResponseBody::Json(json!({"id": F2, "other": F1})),
         }];
-        let value = transcript(&exchanges, Vec::new());
+        let value = transcript(&exchanges, Profile::Strict, Vec::new());
         assert_eq!(
             value[0]["request"],
             json!("GET /auth/factors/[auth_factor_1]")
@@ -353,6 +409,56 @@ mod tests {
     }
 
     #[test]
+    fn sms_fault_and_request_ids_are_numbered_too() {
+        let value = json!({
+            "id": "sms_01HZX3K4M5N6P7Q8R9S0T1V2W3",
+            "fault": "because of fault fault_01HZX3K4M5N6P7Q8R9S0T1V2W3 (POST)",
+            "request": "req_01HZX3K4M5N6P7Q8R9S0T1V2W3"
+        });
+        assert_eq!(
+            redact(value),
+            json!({"id": "[sms_1]", "fault": "because of fault [fault_1] (POST)", "request": "[req_1]"})
+        );
+    }
+
+    fn deterministic(value: Value) -> Value {
+        let epoch_millis = 1_768_478_400_000; // 2026-01-15T12:00:00Z
+        Redactor::with_profile(Profile::Deterministic { epoch_millis }, Vec::new())
+            .redact_value(&value)
+    }
+
+    #[test]
+    fn a_deterministic_transcript_keeps_secrets_qr_codes_uris_and_codes() {
+        let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nrest");
+        let value = json!({
+            "secret": "JBSWY3DPEHPK3PXP",
+            "qr_code": format!("{PNG_DATA_PREFIX}{png}"),
+            "uri": "otpauth://totp/Foo:ada?secret=JBSWY3DPEHPK3PXP&issuer=Foo",
+            "code": "012345"
+        });
+        assert_eq!(deterministic(value.clone()), value);
+    }
+
+    #[test]
+    fn a_deterministic_transcript_keeps_timestamps_near_the_frozen_instant_only() {
+        let value = json!({
+            "created_at": "2026-01-15T12:00:00.000Z",
+            "expires_at": "2026-01-15T12:10:00.000Z",
+            "now": "2026-11-26T13:49:54.377Z",
+            "id": F1
+        });
+        assert_eq!(
+            deterministic(value),
+            json!({
+                "created_at": "2026-01-15T12:00:00.000Z",
+                "expires_at": "2026-01-15T12:10:00.000Z",
+                "now": "[timestamp]",
+                "id": "[auth_factor_1]"
+            })
+        );
+    }
+
+    #[test]
     fn an_empty_or_text_body_is_kept_in_the_transcript() {
         let exchanges = [
             Exchange {
@@ -370,7 +476,7 @@ mod tests {
                 body: ResponseBody::Text("oops".into()),
             },
         ];
-        let value = transcript(&exchanges, Vec::new());
+        let value = transcript(&exchanges, Profile::Strict, Vec::new());
         assert_eq!(value[0]["body"], Value::Null);
         assert_eq!(value[1]["body"], json!("oops"));
     }

@@ -3,9 +3,11 @@
 //! Every file is registered with the validator under its `$id`, so the relative
 //! `$ref`s between files (`{"$ref": "authentication_challenge.json"}`) resolve without
 //! any network or file access. Validation reports every violation with its instance
-//! path, never just the first. Which schema a response needs is the fixtures' business.
+//! path, never just the first. The set also knows which schemas each one points at, so the
+//! catalogue can tell a schema used only as a list's items from an unused one. Which schema
+//! a response needs is the fixtures' business.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
@@ -62,6 +64,7 @@ impl fmt::Display for UnknownSchema {
 /// Every schema of a repository, compiled and ready to validate.
 pub struct SchemaSet {
     validators: BTreeMap<String, Validator>,
+    references: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl SchemaSet {
@@ -84,11 +87,29 @@ impl SchemaSet {
     pub fn from_documents(documents: Vec<(String, Value)>) -> Result<Self, (String, String)> {
         let resources = resources(&documents)?;
         let mut validators = BTreeMap::new();
+        let mut references = BTreeMap::new();
         for (name, contents) in &documents {
             let validator = compile(name, contents, &resources).map_err(|e| (name.clone(), e))?;
             validators.insert(name.clone(), validator);
+            references.insert(name.clone(), referenced_names(name, contents));
         }
-        Ok(Self { validators })
+        Ok(Self {
+            validators,
+            references,
+        })
+    }
+
+    /// `names` and every schema they reach through `$ref`, directly or not.
+    pub fn reachable_from<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+        let mut reached = BTreeSet::new();
+        let mut pending: Vec<String> = names.into_iter().map(str::to_string).collect();
+        while let Some(name) = pending.pop() {
+            if let Some(targets) = self.references.get(&name) {
+                pending.extend(targets.iter().filter(|t| !reached.contains(*t)).cloned());
+            }
+            reached.insert(name);
+        }
+        reached
     }
 
     /// The names of all schemas, sorted.
@@ -123,6 +144,60 @@ fn check_id(name: &str, contents: &Value) -> Result<(), String> {
         Some(id) => Err(format!("\"$id\" is {id:?}; set it to {expected:?}")),
         None => Err(format!("has no \"$id\"; add \"$id\": {expected:?}")),
     }
+}
+
+/// The names of the other schemas the schema `name` points at with `$ref`.
+fn referenced_names(name: &str, contents: &Value) -> BTreeSet<String> {
+    let mut found = Vec::new();
+    collect_refs(contents, &mut found);
+    found
+        .into_iter()
+        .filter_map(|reference| resolve_ref(name, reference))
+        .filter(|target| target != name)
+        .collect()
+}
+
+fn collect_refs<'v>(value: &'v Value, found: &mut Vec<&'v str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item.as_str()) {
+                    ("$ref", Some(reference)) => found.push(reference),
+                    _ => collect_refs(item, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, found)),
+        _ => {}
+    }
+}
+
+/// The schema a `$ref` in the schema `from` names, resolved against `from`'s `$id`;
+/// `None` for a reference within the same file or outside [`ID_BASE`].
+fn resolve_ref(from: &str, reference: &str) -> Option<String> {
+    let path = reference.split('#').next().unwrap_or_default();
+    if path.is_empty() {
+        return None;
+    }
+    let relative = match path.strip_prefix(ID_BASE) {
+        Some(rest) => rest.to_string(),
+        None if path.contains("://") => return None,
+        None => match from.rsplit_once('/') {
+            Some((directory, _)) => format!("{directory}/{path}"),
+            None => path.to_string(),
+        },
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in relative.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/").strip_suffix(".json").map(str::to_string)
 }
 
 fn resources(documents: &[(String, Value)]) -> Result<Vec<(String, Resource)>, (String, String)> {
@@ -229,6 +304,34 @@ mod tests {
             .collect();
         paths.sort_unstable();
         assert_eq!(paths, ["", "/child", "/count"]);
+    }
+
+    #[test]
+    fn refs_are_followed_across_files_and_directories() {
+        let set = sample_set();
+        let reached = set.reachable_from(["requests/nested"]);
+        assert_eq!(
+            reached.into_iter().collect::<Vec<_>>(),
+            ["child", "requests/nested"]
+        );
+        assert_eq!(set.reachable_from(["parent"]).len(), 2);
+    }
+
+    #[test]
+    fn a_ref_resolves_against_the_referring_schema_and_drops_its_fragment() {
+        assert_eq!(
+            resolve_ref("state", "authentication_factor.json#/$defs/timestamp").as_deref(),
+            Some("authentication_factor")
+        );
+        assert_eq!(
+            resolve_ref("requests/x", "../user.json").as_deref(),
+            Some("user")
+        );
+        assert_eq!(
+            resolve_ref("x", "https://mfa-mock.local/schemas/requests/y.json").as_deref(),
+            Some("requests/y")
+        );
+        assert_eq!(resolve_ref("x", "#/$defs/a"), None);
     }
 
     #[test]

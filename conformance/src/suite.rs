@@ -2,15 +2,16 @@
 //!
 //! A fixture is first validated against `schemas/fixture.json` (so every problem comes
 //! with its JSON path) and then read into the strict types of `fixture`. The catalogue
-//! checks (schemas a fixture names but nobody wrote, schemas nobody uses) live here too,
-//! so the binary and the tests ask the same questions.
+//! checks (schemas a fixture names but nobody wrote, schemas nobody uses, requirements a
+//! fixture forgot to declare) live here too, so the binary and the tests ask the same
+//! questions.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::LoadError;
 use crate::files;
-use crate::fixture::{Fixture, SECOND_TENANT};
+use crate::fixture::{CONTROL_PLANE, Fixture, SECOND_TENANT};
 use crate::schemas::SchemaSet;
 
 /// The schema every fixture file must satisfy; used by the loader, not by fixtures.
@@ -99,17 +100,20 @@ impl Suite {
         dangling
     }
 
-    /// Schemas no fixture names directly (the fixture format itself excepted).
+    /// Schemas no fixture uses (the fixture format itself excepted): neither named by a
+    /// fixture nor reached through `$ref` from a schema a fixture names, as the item
+    /// schema of a list is.
     pub fn unused_schemas(&self) -> Vec<String> {
-        let used: BTreeSet<&str> = self
+        let named: BTreeSet<&str> = self
             .fixtures
             .iter()
             .flat_map(|loaded| loaded.fixture.schema_references())
             .map(|(_, _, schema)| schema)
             .collect();
+        let used = self.schemas.reachable_from(named);
         self.schemas
             .names()
-            .filter(|name| *name != FIXTURE_SCHEMA && !used.contains(name))
+            .filter(|name| *name != FIXTURE_SCHEMA && !used.contains(*name))
             .map(str::to_string)
             .collect()
     }
@@ -119,7 +123,16 @@ impl Suite {
         self.fixtures
             .iter()
             .filter(|loaded| loaded.fixture.uses_other_tenant())
-            .filter(|loaded| !loaded.fixture.requires.iter().any(|r| r == SECOND_TENANT))
+            .filter(|loaded| !loaded.fixture.requires(SECOND_TENANT))
+            .collect()
+    }
+
+    /// Fixtures that call `/_mock/` without declaring that they need the control plane.
+    pub fn undeclared_control_plane(&self) -> Vec<&LoadedFixture> {
+        self.fixtures
+            .iter()
+            .filter(|loaded| loaded.fixture.uses_control_plane())
+            .filter(|loaded| !loaded.fixture.requires(CONTROL_PLANE))
             .collect()
     }
 
@@ -214,6 +227,41 @@ mod tests {
         ])
         .expect("compiles");
         Suite { schemas, fixtures }
+    }
+
+    #[test]
+    fn a_schema_reached_through_a_ref_from_a_named_one_is_used() {
+        let schemas = SchemaSet::from_documents(vec![
+            (
+                "fixture".to_string(),
+                json!({"$id": crate::schemas::expected_id("fixture")}),
+            ),
+            (
+                "item".to_string(),
+                json!({"$id": crate::schemas::expected_id("item")}),
+            ),
+            (
+                "item_list".to_string(),
+                json!({"$id": crate::schemas::expected_id("item_list"),
+                       "properties": {"data": {"items": {"$ref": "item.json"}}}}),
+            ),
+        ])
+        .expect("compiles");
+        let fixtures = vec![fixture(json!([step(None, Some("item_list"))]))];
+        let suite = Suite { schemas, fixtures };
+        assert!(
+            suite.unused_schemas().is_empty(),
+            "{:?}",
+            suite.unused_schemas()
+        );
+    }
+
+    #[test]
+    fn calling_the_control_plane_without_declaring_it_is_found() {
+        let mut raw = step(None, Some("health"));
+        raw["request"]["path"] = json!("/_mock/clock");
+        let suite = suite(vec![fixture(json!([raw]))]);
+        assert_eq!(suite.undeclared_control_plane().len(), 1);
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! Placeholders: `{{name}}` (an earlier capture), `{{unique}}` (a fresh lowercase ULID),
 //! `{{totp:NAME}}` / `{{totp:NAME:+1}}` (a code from a captured secret),
 //! `{{totp_wrong:NAME}}` and `{{long:N}}`. A JSON string that is exactly `{{name}}` is
-//! replaced by the captured value itself, keeping its type. Time and fresh values come in
-//! from the caller, so this module is pure; sending the result is `runner`'s job.
+//! replaced by the captured value itself, keeping its type. `{{{{` is a literal `{{`, so
+//! a fixture can send text such as an `sms_template` holding the `{{code}}` token
+//! (`"Your code is {{{{code}}"` sends `Your code is {{code}}`). Time and fresh values come
+//! in from the caller, so this module is pure; sending the result is `runner`'s job.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,6 +17,9 @@ use crate::totp;
 
 /// The largest `{{long:N}}` accepted, to catch a typo before it eats memory.
 const LONG_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Written in a template, stands for a literal `{{`.
+const ESCAPED_OPEN: &str = "{{{{";
 
 /// Values captured by earlier steps, by name.
 pub type Captures = BTreeMap<String, Value>;
@@ -27,6 +32,15 @@ impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// What a template holds at its first `{{`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'s> {
+    /// `{{{{`: a literal `{{`.
+    Escaped,
+    /// `{{inner}}`: a placeholder.
+    Placeholder(&'s str),
 }
 
 /// One parsed placeholder.
@@ -58,13 +72,17 @@ impl<'a> Templater<'a> {
         }
     }
 
-    /// `text` with every placeholder filled; an unclosed `{{` is left as-is.
+    /// `text` with every placeholder filled and every `{{{{` made a literal `{{`; an
+    /// unclosed `{{` is left as-is.
     pub fn render_str(&mut self, text: &str) -> Result<String, TemplateError> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
-        while let Some((before, inner, after)) = split_placeholder(rest) {
+        while let Some((before, piece, after)) = split_placeholder(rest) {
             out.push_str(before);
-            out.push_str(&self.fill(parse_token(inner)?)?);
+            match piece {
+                Piece::Escaped => out.push_str("{{"),
+                Piece::Placeholder(inner) => out.push_str(&self.fill(parse_token(inner)?)?),
+            }
             rest = after;
         }
         out.push_str(rest);
@@ -87,7 +105,7 @@ impl<'a> Templater<'a> {
     }
 
     fn render_json_string(&mut self, text: &str) -> Result<Value, TemplateError> {
-        if let Some(("", inner, "")) = split_placeholder(text)
+        if let Some(("", Piece::Placeholder(inner), "")) = split_placeholder(text)
             && let Token::Capture(name) = parse_token(inner)?
         {
             return self.captured(name).cloned();
@@ -137,11 +155,16 @@ fn as_text(value: &Value) -> String {
     }
 }
 
-/// Splits `text` at its first complete `{{...}}`: (before, inside, after).
-fn split_placeholder(text: &str) -> Option<(&str, &str, &str)> {
+/// Splits `text` at its first `{{{{` or complete `{{...}}`: (before, piece, after).
+fn split_placeholder(text: &str) -> Option<(&str, Piece<'_>, &str)> {
     let start = text.find("{{")?;
+    if text[start..].starts_with(ESCAPED_OPEN) {
+        let after = &text[start + ESCAPED_OPEN.len()..];
+        return Some((&text[..start], Piece::Escaped, after));
+    }
     let end = start + 2 + text[start + 2..].find("}}")?;
-    Some((&text[..start], &text[start + 2..end], &text[end + 2..]))
+    let inner = &text[start + 2..end];
+    Some((&text[..start], Piece::Placeholder(inner), &text[end + 2..]))
 }
 
 fn parse_token(inner: &str) -> Result<Token<'_>, TemplateError> {
@@ -157,7 +180,8 @@ fn parse_token(inner: &str) -> Result<Token<'_>, TemplateError> {
         [name] if is_name(name) => Ok(Token::Capture(name)),
         _ => Err(TemplateError(format!(
             "{{{{{inner}}}}} is not a placeholder; use {{{{name}}}}, {{{{unique}}}}, \
-             {{{{totp:NAME}}}}, {{{{totp:NAME:+1}}}}, {{{{totp_wrong:NAME}}}} or {{{{long:N}}}}"
+             {{{{totp:NAME}}}}, {{{{totp:NAME:+1}}}}, {{{{totp_wrong:NAME}}}} or {{{{long:N}}}}, \
+             and write {{{{{{{{ for a literal {{{{"
         ))),
     }
 }
@@ -299,6 +323,32 @@ mod tests {
     #[test]
     fn an_unclosed_brace_pair_is_left_alone() {
         assert_eq!(render_str("a {{ b").expect("renders"), "a {{ b");
+    }
+
+    #[test]
+    fn four_open_braces_are_a_literal_pair_so_the_code_token_can_be_sent() {
+        assert_eq!(
+            render_str("Your code is {{{{code}}").expect("renders"),
+            "Your code is {{code}}"
+        );
+        assert_eq!(
+            render_str("{{{{{{factor_id}}}}").expect("renders"),
+            "{{auth_factor_1}}"
+        );
+    }
+
+    #[test]
+    fn an_escaped_string_in_json_stays_a_string_even_when_it_names_a_capture() {
+        assert_eq!(
+            render_json(json!({"t": "{{{{count}}"})).expect("renders"),
+            json!({"t": "{{count}}"})
+        );
+    }
+
+    #[test]
+    fn three_open_braces_are_an_error_that_mentions_the_escape() {
+        let error = render_str("{{{code}}").expect_err("not a placeholder");
+        assert!(error.0.contains("{{{{"), "{error}");
     }
 
     #[test]

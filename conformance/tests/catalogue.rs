@@ -1,8 +1,9 @@
 //! The catalogue stays consistent: there are fixtures, every schema a fixture names
-//! exists, every schema file is used directly by some fixture, and fixtures that need a
-//! second tenant say so.
+//! exists, every schema file is used by some fixture (named by it, or reached through
+//! `$ref` from one it names, as list items are), and fixtures that need a second tenant
+//! or the control plane say so.
 //!
-//! `schemas/fixture.json` is the one schema no fixture names: the loader uses it.
+//! `schemas/fixture.json` is the one schema no fixture uses: the loader does.
 
 use mfa_conformance::Suite;
 
@@ -38,8 +39,8 @@ fn every_schema_file_is_used_by_some_fixture() {
     let unused = suite().unused_schemas();
     assert!(
         unused.is_empty(),
-        "no fixture names these schemas in request.schema or expect.schema: {unused:?}; \
-         add a fixture that uses each, or delete the file"
+        "no fixture names these schemas in request.schema or expect.schema, nor any schema \
+         that refers to them: {unused:?}; add a fixture that uses each, or delete the file"
     );
 }
 
@@ -55,5 +56,20 @@ fn every_fixture_that_uses_the_other_tenant_declares_second_tenant() {
         undeclared.is_empty(),
         "these fixtures send as tenant \"other\" without \"requires\": [\"second_tenant\"], \
          so they would fail instead of being skipped against a server with one key: {undeclared:?}"
+    );
+}
+
+#[test]
+fn every_fixture_that_calls_the_control_plane_declares_control_plane() {
+    let suite = suite();
+    let undeclared: Vec<&str> = suite
+        .undeclared_control_plane()
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    assert!(
+        undeclared.is_empty(),
+        "these fixtures call /_mock/ without \"requires\": [\"control_plane\"], so they would \
+         fail instead of being skipped against a server without it: {undeclared:?}"
     );
 }

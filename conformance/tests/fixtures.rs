@@ -7,14 +7,27 @@
 //! `tests/snapshots/` (one snapshot per fixture, found with `insta::glob!`, which fails
 //! when the glob matches nothing). A third test rejects snapshots no fixture produces, so
 //! plain `cargo test` catches them too, not only `cargo insta test --unreferenced=reject`.
+//!
+//! The replay is deterministic: the server draws ids, secrets and codes from [`SEED`],
+//! each fixture has fixed keys named after it, and both its tenants are frozen at
+//! [`FROZEN_AT`] before its first step. So transcripts keep secrets, QR codes and codes
+//! as they are, and a change to any of them shows in the snapshot.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use mfa_conformance::{FixtureResult, KeySource, Runner, Suite, Verdict, files, report};
+use mfa_conformance::{
+    Deterministic, FixtureResult, KeySource, Runner, Suite, Verdict, files, report,
+};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+/// The seed of the in-process server's ids, secrets and codes.
+const SEED: u64 = 20_260_115;
+
+/// Where both tenants of every fixture are frozen before its first step.
+const FROZEN_AT: &str = "2026-01-15T12:00:00.000Z";
 
 /// A replayed fixture: its description (for the snapshot header) and its result.
 struct Replayed {
@@ -69,7 +82,7 @@ fn load_suite() -> Result<Suite, String> {
     }
 }
 
-/// Starts the server on port 0, replays every fixture with fresh keys, stops the server.
+/// Starts a seeded server on port 0, replays every fixture deterministically, stops it.
 async fn replay_against_in_process_server(suite: &Suite) -> Result<Vec<FixtureResult>, String> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -81,12 +94,13 @@ async fn replay_against_in_process_server(suite: &Suite) -> Result<Vec<FixtureRe
     let shutdown = async move {
         let _ = stopped.await;
     };
-    let server = tokio::spawn(mfa_mock::run(
-        listener,
-        mfa_mock::Config::default(),
-        shutdown,
-    ));
-    let runner = Runner::new(&format!("http://{address}"), KeySource::Generated)?;
+    let config = mfa_mock::Config {
+        seed: Some(SEED),
+        ..mfa_mock::Config::default()
+    };
+    let server = tokio::spawn(mfa_mock::run(listener, config, shutdown));
+    let runner = Runner::new(&format!("http://{address}"), KeySource::PerFixture)?
+        .deterministic(Deterministic::frozen_at(FROZEN_AT)?);
     let results = runner.run_all(&suite.fixtures, &suite.schemas).await;
     let _ = stop.send(());
     match server.await {
