@@ -20,6 +20,11 @@ review:
 conformance base_url="http://127.0.0.1:4100":
     cargo run -p mfa-conformance -- --base-url {{base_url}}
 
+# The load benchmark: every scenario next to a bare hyper ceiling, start-up and memory.
+bench *args:
+    cargo build --release -p mfa-mock -p mfa-load
+    target/release/mfa-load {{args}}
+
 # Format and lint as CI does.
 lint:
     cargo fmt --all -- --check
