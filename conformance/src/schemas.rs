@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
-use jsonschema::{Draft, Resource, Validator};
+use jsonschema::{Draft, Registry, Validator};
 use serde_json::Value;
 
 use crate::error::LoadError;
@@ -85,11 +85,11 @@ impl SchemaSet {
     /// Compiles named schema documents that already passed the `$id` check; on failure
     /// returns the name of the schema at fault and the problem.
     pub fn from_documents(documents: Vec<(String, Value)>) -> Result<Self, (String, String)> {
-        let resources = resources(&documents)?;
+        let registry = registry(&documents)?;
         let mut validators = BTreeMap::new();
         let mut references = BTreeMap::new();
         for (name, contents) in &documents {
-            let validator = compile(name, contents, &resources).map_err(|e| (name.clone(), e))?;
+            let validator = compile(contents, &registry).map_err(|e| (name.clone(), e))?;
             validators.insert(name.clone(), validator);
             references.insert(name.clone(), referenced_names(name, contents));
         }
@@ -200,44 +200,53 @@ fn resolve_ref(from: &str, reference: &str) -> Option<String> {
     parts.join("/").strip_suffix(".json").map(str::to_string)
 }
 
-fn resources(documents: &[(String, Value)]) -> Result<Vec<(String, Resource)>, (String, String)> {
-    documents
-        .iter()
-        .map(|(name, contents)| {
-            let resource = Resource::from_contents(contents.clone())
-                .map_err(|e| (name.clone(), format!("is not a usable schema: {e}")))?;
-            Ok((expected_id(name), resource))
-        })
-        .collect()
+/// Every schema under its `$id`, so relative `$ref`s between files resolve.
+/// A `$ref` to a file that does not exist is reported against the schema holding it.
+fn registry(documents: &[(String, Value)]) -> Result<Registry<'_>, (String, String)> {
+    let known: BTreeSet<&str> = documents.iter().map(|(name, _)| name.as_str()).collect();
+    for (name, contents) in documents {
+        if let Some(missing) = referenced_names(name, contents)
+            .into_iter()
+            .find(|target| !known.contains(target.as_str()))
+        {
+            return Err((
+                name.clone(),
+                format!("refers to {missing}.json, which is not in schemas/"),
+            ));
+        }
+    }
+    let mut builder = Registry::new();
+    for (name, contents) in documents {
+        builder = builder
+            .add(expected_id(name), contents)
+            .map_err(|e| (name.clone(), format!("is not a usable schema: {e}")))?;
+    }
+    builder.prepare().map_err(|e| {
+        (
+            "schemas".to_owned(),
+            format!("do not resolve together: {e}"),
+        )
+    })
 }
 
-fn compile(
-    name: &str,
-    contents: &Value,
-    resources: &[(String, Resource)],
-) -> Result<Validator, String> {
-    let own_id = expected_id(name);
-    let others = resources
-        .iter()
-        .filter(|(id, _)| *id != own_id)
-        .map(|(id, resource)| (id.clone(), resource.clone()));
+fn compile(contents: &Value, registry: &Registry<'_>) -> Result<Validator, String> {
     jsonschema::options()
         .with_draft(Draft::Draft202012)
         .should_validate_formats(true)
-        .with_resources(others)
+        .with_registry(registry)
         .build(contents)
         .map_err(|e| {
             format!(
                 "does not compile: {e} (at {})",
-                display_pointer(e.instance_path.as_str())
+                display_pointer(e.instance_path().as_str())
             )
         })
 }
 
 fn violation(error: jsonschema::ValidationError<'_>) -> Violation {
     Violation {
-        instance_path: error.instance_path.as_str().to_string(),
-        schema_path: error.schema_path.as_str().to_string(),
+        instance_path: error.instance_path().as_str().to_string(),
+        schema_path: error.schema_path().as_str().to_string(),
         message: error.to_string(),
     }
 }

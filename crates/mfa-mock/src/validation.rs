@@ -100,7 +100,7 @@ impl RequestSchemas {
         };
         let mut findings = Findings::default();
         for error in compiled.validator.iter_errors(body) {
-            if let ValidationErrorKind::AdditionalProperties { unexpected } = &error.kind {
+            if let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() {
                 findings
                     .tolerated
                     .extend(unexpected.iter().map(|field| unknown_field(field)));
@@ -130,8 +130,8 @@ fn unknown_field(field: &str) -> FieldError {
 }
 
 fn field_error(schema: &Value, error: &ValidationError<'_>) -> FieldError {
-    let path = error.instance_path.as_str();
-    let field = match &error.kind {
+    let path = error.instance_path().as_str();
+    let field = match error.kind() {
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             if path.is_empty() {
@@ -149,8 +149,8 @@ fn field_error(schema: &Value, error: &ValidationError<'_>) -> FieldError {
 
 /// The rule's name and what went wrong, phrased to follow the field name.
 fn rule(error: &ValidationError<'_>) -> (&'static str, String) {
-    let got = || json_kind(&error.instance);
-    match &error.kind {
+    let got = || json_kind(error.instance());
+    match error.kind() {
         ValidationErrorKind::Required { .. } => ("required", "is required".to_owned()),
         ValidationErrorKind::Type { kind } => (
             "invalid_type",
@@ -158,11 +158,11 @@ fn rule(error: &ValidationError<'_>) -> (&'static str, String) {
         ),
         ValidationErrorKind::Enum { options } => (
             "invalid_value",
-            format!("must be one of {options}; got {}", error.instance),
+            format!("must be one of {options}; got {}", error.instance()),
         ),
         ValidationErrorKind::Constant { expected_value } => (
             "invalid_value",
-            format!("must be {expected_value}; got {}", error.instance),
+            format!("must be {expected_value}; got {}", error.instance()),
         ),
         ValidationErrorKind::MinLength { limit } => (
             "too_short",
