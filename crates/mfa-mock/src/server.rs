@@ -95,7 +95,7 @@ async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>>
     if let Some(delay) = response.delay {
         tokio::time::sleep(delay).await;
     }
-    info!(
+    debug!(
         %method,
         path,
         status = response.status.as_u16(),
