@@ -21,6 +21,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long a client may take to send a request's headers.
     pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_read_timeout: Duration,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_grace: Duration,
     /// Where the time comes from.
@@ -49,6 +51,7 @@ impl Default for Config {
             default_totp_issuer: "mfa-mock".to_owned(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             clock: Clock::System,
             seed: None,

@@ -102,6 +102,11 @@ pub enum ApiError {
     InvalidJson(String),
     /// The body is not declared as JSON.
     InvalidContentType(String),
+    /// The body did not arrive in time.
+    RequestTimeout {
+        /// The time allowed, in seconds.
+        seconds: u64,
+    },
     /// The body is larger than the configured limit.
     PayloadTooLarge {
         /// The limit in bytes.
@@ -152,6 +157,7 @@ impl ApiError {
             | ApiError::IdempotencyKeyReused(_) => StatusCode::BAD_REQUEST,
             ApiError::IdempotencyKeyInUse(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -201,6 +207,13 @@ impl ApiError {
             ApiError::PayloadTooLarge { limit } => coded(
                 "payload_too_large",
                 format!("The request body is larger than this server's limit of {limit} bytes."),
+            ),
+            ApiError::RequestTimeout { seconds } => coded(
+                "request_timeout",
+                format!(
+                    "The request body did not arrive within {seconds} s (--body-timeout-secs); \
+                     send the whole body the Content-Length announces."
+                ),
             ),
             ApiError::RouteNotFound { method, path } => coded(
                 "route_not_found",

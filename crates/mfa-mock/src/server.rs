@@ -20,6 +20,7 @@ use tracing::{debug, info, warn};
 
 use crate::app::App;
 use crate::config::Config;
+use crate::error::ApiError;
 use crate::request::ApiRequest;
 use crate::response::{ApiResponse, JSON_CONTENT_TYPE};
 
@@ -84,9 +85,16 @@ async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>>
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = match ApiRequest::from_hyper(request, app.config.max_body_bytes).await {
-        Ok(request) => app.handle(&request),
-        Err(error) => error.into_response(),
+    let limit = app.config.max_body_bytes;
+    let patience = app.config.body_read_timeout;
+    let read = tokio::time::timeout(patience, ApiRequest::from_hyper(request, limit)).await;
+    let response = match read {
+        Ok(Ok(request)) => app.handle(&request),
+        Ok(Err(error)) => error.into_response(),
+        Err(_) => ApiError::RequestTimeout {
+            seconds: patience.as_secs(),
+        }
+        .into_response(),
     };
     let request_id = response
         .request_id

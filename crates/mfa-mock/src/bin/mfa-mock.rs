@@ -46,6 +46,9 @@ struct Cli {
     /// Seconds a client may take to send a request's headers before it is dropped.
     #[arg(long, env = "MFA_MOCK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     header_timeout_secs: u64,
+    /// Seconds a client may take to send a request's body before it gets a 408.
+    #[arg(long, env = "MFA_MOCK_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    body_timeout_secs: u64,
     /// Seconds in-flight requests get to finish after SIGINT/SIGTERM.
     #[arg(long, env = "MFA_MOCK_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
@@ -105,6 +108,7 @@ impl Cli {
             default_totp_issuer: self.totp_issuer.clone(),
             max_body_bytes: self.max_body_bytes,
             header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             freeze_at: self.freeze_at,
             seed: self.deterministic,
@@ -125,28 +129,35 @@ fn init_logging(cli: &Cli) {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Installs the SIGINT and SIGTERM handlers now, so a signal that arrives as soon
+/// as the URL is printed is already a graceful shutdown, and returns the future
+/// that completes on the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {},
-                    _ = terminate.recv() => {},
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {},
+                        _ = terminate.recv() => {},
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
                 }
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
+            tracing::info!("shutting down: finishing in-flight requests");
         }
     }
     #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing in-flight requests");
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 #[tokio::main]
@@ -174,9 +185,10 @@ async fn main() -> ExitCode {
         Ok(bound) => format!("http://{bound}"),
         Err(_) => format!("http://{address}"),
     };
+    let shutdown = shutdown_signal();
     println!("mfa-mock listening on {url}");
     let _ = std::io::stdout().flush();
-    match mfa_mock::run(listener, config, shutdown_signal()).await {
+    match mfa_mock::run(listener, config, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("mfa-mock: {error}");

@@ -44,11 +44,15 @@ impl Store {
         Arc::clone(&entry)
     }
 
-    /// Replaces the tenant for `api_key` with an empty one, as new; returns it.
-    pub fn reset(&self, api_key: &str) -> Arc<Tenant> {
-        let fresh = Arc::new(Tenant::new(&self.template, api_key));
-        self.tenants.insert(api_key.to_owned(), Arc::clone(&fresh));
-        fresh
+    /// Forgets the tenant for `api_key` and frees its memory; its next request
+    /// starts an empty one, as new.
+    pub fn reset(&self, api_key: &str) {
+        self.tenants.remove(api_key);
+    }
+
+    /// How many API keys have state.
+    pub fn tenant_count(&self) -> usize {
+        self.tenants.len()
     }
 }
 

@@ -34,6 +34,9 @@ struct StoredFactor {
 /// How long (tenant time) a verified or expired challenge is kept, so a verify
 /// still gets `…previously_verified` or `…expired`, before it is pruned.
 pub const KEEP_SPENT_SECONDS: i64 = 3600;
+/// Shards per map of one tenant. DashMap's default grows with the core count,
+/// which costs kilobytes per API key; one key rarely sees much contention.
+const SHARDS: usize = 4;
 /// Spent challenges are swept once every this many new challenges.
 const SWEEP_EVERY: u64 = 1024;
 
@@ -112,10 +115,10 @@ impl Tenant {
         };
         let (entropy, request_ids) = (stream(b"objects"), stream(b"requests"));
         Self {
-            users: DashMap::new(),
-            factors: DashMap::new(),
-            challenges: DashMap::new(),
-            user_factors: DashMap::new(),
+            users: DashMap::with_shard_amount(SHARDS),
+            factors: DashMap::with_shard_amount(SHARDS),
+            challenges: DashMap::with_shard_amount(SHARDS),
+            user_factors: DashMap::with_shard_amount(SHARDS),
             challenge_inserts: AtomicU64::new(0),
             clock: TenantClock::new(template.clock.clone(), template.freeze_at),
             entropy,
