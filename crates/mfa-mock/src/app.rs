@@ -15,6 +15,7 @@ use crate::faults::Fault;
 use crate::handlers::{self, Ctx};
 use crate::ids::{Entropy, IdKind};
 use crate::journal::JournalEntry;
+use crate::persist;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::router::{Route, route};
@@ -36,8 +37,8 @@ pub struct App {
 }
 
 impl App {
-    /// An application with `config`, its seed tenants loaded; fails if the
-    /// seeds are invalid (or the embedded schemas broken).
+    /// An application with `config`, its seed tenants and then its state file
+    /// loaded; fails if either is invalid (or the embedded schemas broken).
     pub fn new(config: Config) -> Result<Self, String> {
         let template = TenantTemplate {
             clock: config.clock.clone(),
@@ -53,6 +54,11 @@ impl App {
             config,
         };
         seed::apply(&app, &app.config.seeds)?;
+        if let Some(path) = &app.config.state_file
+            && let Some(saved) = persist::load(path)?
+        {
+            seed::apply(&app, &saved)?;
+        }
         Ok(app)
     }
 

@@ -1,6 +1,7 @@
 //! Settings that change how the server behaves (not where it listens: the
 //! binary binds the socket and hands [`crate::run`] a listener).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::clock::{Clock, Timestamp};
@@ -37,6 +38,9 @@ pub struct Config {
     pub outbox_capacity: usize,
     /// Tenants loaded at start (`--seed-file`).
     pub seeds: SeedFile,
+    /// Where all tenants are loaded from at start (if it exists) and saved to
+    /// at graceful shutdown (`--state-file`).
+    pub state_file: Option<PathBuf>,
 }
 
 /// One mebibyte: the default body limit.
@@ -59,6 +63,7 @@ impl Default for Config {
             journal_capacity: crate::journal::DEFAULT_CAPACITY,
             outbox_capacity: crate::outbox::DEFAULT_CAPACITY,
             seeds: SeedFile::default(),
+            state_file: None,
         }
     }
 }

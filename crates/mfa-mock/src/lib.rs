@@ -23,6 +23,7 @@ pub mod ids;
 pub mod journal;
 pub mod model;
 pub mod outbox;
+pub mod persist;
 pub mod phone;
 pub mod qr;
 pub mod request;

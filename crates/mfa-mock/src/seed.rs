@@ -18,14 +18,14 @@
 //! YAML or JSON (JSON is YAML). Each tenant takes the fields of a
 //! `GET /_mock/state` document.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::App;
 use crate::clock::Timestamp;
 use crate::state::{self, ChallengeRecord, FactorRecord, TenantState, UserRecord};
 
 /// A whole seed file.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedFile {
     /// One entry per API key.
@@ -33,13 +33,13 @@ pub struct SeedFile {
 }
 
 /// The starting state of one API key.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedTenant {
     /// The key whose tenant this fills.
     pub api_key: String,
     /// Where the tenant's clock starts frozen.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freeze_at: Option<String>,
     /// Its users.
     #[serde(default)]

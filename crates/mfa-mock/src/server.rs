@@ -21,6 +21,7 @@ use tracing::{debug, info, warn};
 use crate::app::App;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::persist;
 use crate::request::ApiRequest;
 use crate::response::{ApiResponse, JSON_CONTENT_TYPE};
 
@@ -77,6 +78,10 @@ pub async fn serve(
     tokio::select! {
         () = graceful.shutdown() => info!("all connections closed"),
         () = tokio::time::sleep(grace) => warn!(?grace, "connections still open after the grace period"),
+    }
+    if let Some(path) = &app.config.state_file {
+        persist::save(&app.store, path)?;
+        info!(path = %path.display(), "state saved");
     }
     Ok(())
 }

@@ -59,6 +59,10 @@ struct Cli {
     /// see the README's "Seed files").
     #[arg(long, env = "MFA_MOCK_SEED_FILE")]
     seed_file: Option<PathBuf>,
+    /// Load every API key's users, factors and challenges from this file at start
+    /// (if it exists) and save them to it at graceful shutdown (a seed file).
+    #[arg(long, env = "MFA_MOCK_STATE_FILE")]
+    state_file: Option<PathBuf>,
     /// Draw ids, secrets and codes from a generator seeded with this number, so
     /// the same requests (with a frozen clock) give byte-identical responses.
     #[arg(long, env = "MFA_MOCK_DETERMINISTIC")]
@@ -113,6 +117,7 @@ impl Cli {
             freeze_at: self.freeze_at,
             seed: self.deterministic,
             seeds,
+            state_file: self.state_file.clone(),
             ..Config::default()
         })
     }

@@ -50,6 +50,14 @@ impl Store {
         self.tenants.remove(api_key);
     }
 
+    /// Every API key with its tenant.
+    pub fn tenants(&self) -> Vec<(String, Arc<Tenant>)> {
+        self.tenants
+            .iter()
+            .map(|entry| (entry.key().clone(), Arc::clone(entry.value())))
+            .collect()
+    }
+
     /// How many API keys have state.
     pub fn tenant_count(&self) -> usize {
         self.tenants.len()

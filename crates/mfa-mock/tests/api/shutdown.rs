@@ -142,3 +142,83 @@ async fn sigterm_as_soon_as_the_url_is_printed_is_still_a_clean_exit() {
     let (status, _) = exit.expect("the process exits");
     assert_eq!(status.code(), Some(0), "{status}");
 }
+
+#[tokio::test]
+async fn with_a_state_file_the_state_is_saved_at_shutdown_and_reloads_intact() {
+    let path = std::env::temp_dir().join(format!("mfa-mock-state-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let args = ["--state-file", path.to_str().unwrap_or_default()];
+    let (client, key) = (reqwest::Client::new(), "sk_test_state_file");
+    let mut first = Binary::start(&args);
+    let enrolled: serde_json::Value = client
+        .post(format!("{}/auth/factors/enroll", first.base_url))
+        .bearer_auth(key)
+        .json(&serde_json::json!({"type": "totp", "totp_issuer": "Foo", "totp_user": "ada"}))
+        .send()
+        .await
+        .expect("enroll")
+        .json()
+        .await
+        .expect("json");
+    let id = enrolled["id"].as_str().unwrap_or_default().to_owned();
+    let secret = enrolled["totp"]["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let get = |base: String| {
+        let request = client
+            .get(format!("{base}/auth/factors/{id}"))
+            .bearer_auth(key);
+        async move {
+            request
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let before = get(first.base_url.clone()).await;
+
+    first.terminate();
+    let exit = first.wait_exit(Duration::from_secs(5));
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    let second = Binary::start(&args);
+    let after = get(second.base_url.clone()).await;
+    let challenge: serde_json::Value = client
+        .post(format!("{}/auth/factors/{id}/challenge", second.base_url))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("challenge")
+        .json()
+        .await
+        .expect("json");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let verified: serde_json::Value = client
+        .post(format!(
+            "{}/auth/challenges/{}/verify",
+            second.base_url,
+            challenge["id"].as_str().unwrap_or_default()
+        ))
+        .bearer_auth(key)
+        .json(&serde_json::json!({"code": crate::helpers::independent_totp(&secret, now)}))
+        .send()
+        .await
+        .expect("verify")
+        .json()
+        .await
+        .expect("json");
+    let _ = std::fs::remove_file(&path);
+
+    assert_eq!(exit.map(|(status, _)| status.code()), Some(Some(0)));
+    assert!(
+        saved.contains(&id) && saved.contains(&secret),
+        "the state file holds the factor"
+    );
+    assert_eq!(after, before, "the factor reloads byte for byte");
+    assert_eq!(verified["valid"], true, "its secret still verifies");
+}
