@@ -13,13 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
-use time::format_description::FormatItem;
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-
-/// The wire format of every timestamp: RFC 3339, UTC, milliseconds, `Z`.
-const WIRE_FORMAT: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
 
 /// A point in time, in milliseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,12 +51,18 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The wire format, `[year]-[month]-[day]T[hour]:[minute]:[second].[ms]Z`,
+        // written from the calendar fields: this runs for every timestamp in
+        // every response, and the generic format-description path costs more.
         let nanos = i128::from(self.0) * 1_000_000;
-        let formatted = OffsetDateTime::from_unix_timestamp_nanos(nanos)
-            .map_err(|_| fmt::Error)?
-            .format(WIRE_FORMAT)
-            .map_err(|_| fmt::Error)?;
-        f.write_str(&formatted)
+        let instant = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| fmt::Error)?;
+        let (year, month, day) = instant.to_calendar_date();
+        let (hour, minute, second, milli) = instant.to_hms_milli();
+        let month = u8::from(month);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z"
+        )
     }
 }
 
@@ -211,6 +211,16 @@ mod tests {
     fn timestamps_render_with_exactly_three_fractional_digits_and_z() {
         let instant = Timestamp::from_unix_millis(1_644_938_059_392);
         assert_eq!(instant.to_string(), "2022-02-15T15:14:19.392Z");
+    }
+
+    #[test]
+    fn every_field_is_zero_padded_to_its_width() {
+        let early = Timestamp::from_unix_millis(-61_000_000_000_000 + 5);
+        assert_eq!(early.to_string(), "0036-12-26T11:33:20.005Z");
+        assert_eq!(
+            Timestamp::from_unix_millis(1_000).to_string(),
+            "1970-01-01T00:00:01.000Z"
+        );
     }
 
     #[test]

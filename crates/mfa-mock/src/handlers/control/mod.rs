@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::error::{ApiError, FieldError};
+use crate::journal::JournalEntry;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::router::Control;
@@ -34,7 +35,16 @@ pub fn dispatch(
             tenant.outbox.clear();
             ApiResponse::no_content()
         }),
-        Control::ListRequests => no_query(request).map(|()| list(&tenant.journal.list(|_| true))),
+        Control::ListRequests => no_query(request).map(|()| {
+            list(
+                &tenant
+                    .journal
+                    .list(|_| true)
+                    .iter()
+                    .map(JournalEntry::to_json)
+                    .collect::<Vec<_>>(),
+            )
+        }),
         Control::ClearRequests => no_query(request).map(|()| {
             tenant.journal.clear();
             ApiResponse::no_content()
