@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use http::header;
+use bytes::Bytes;
+use http::{HeaderValue, header};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -57,7 +58,7 @@ impl JournalEntry {
         Self {
             id: id.to_owned(),
             received_at: now,
-            request: request.clone(),
+            request: detached(request),
             status,
             problems,
         }
@@ -80,6 +81,23 @@ impl JournalEntry {
         };
         serde_json::to_value(wire).unwrap_or(Value::Null)
     }
+}
+
+/// A copy of `request` that shares no memory with the connection: hyper's
+/// header values are slices of its read buffer, and a journal entry holding
+/// them would keep that whole buffer alive.
+fn detached(request: &ApiRequest) -> ApiRequest {
+    let mut copy = request.clone();
+    copy.headers = request
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let owned = HeaderValue::from_bytes(value.as_bytes()).ok()?;
+            Some((name.clone(), owned))
+        })
+        .collect();
+    copy.body = Bytes::copy_from_slice(&request.body);
+    copy
 }
 
 fn headers(request: &ApiRequest) -> BTreeMap<String, String> {
