@@ -107,7 +107,7 @@ fn page_request(params: &[(String, String)]) -> Result<PageRequest, ApiError> {
                     .ok()
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
                     .unwrap_or_else(|| {
-                        errors.push(problem("limit", "invalid_value", format!(
+                        errors.push(FieldError::new("limit", "invalid_value", format!(
                 "`limit` must be a whole number from 1 to {MAX_LIMIT}; got \"{text}\"."
             )));
                         DEFAULT_LIMIT
@@ -118,7 +118,7 @@ fn page_request(params: &[(String, String)]) -> Result<PageRequest, ApiError> {
         None | Some("desc") | Some("normal") => Order::Descending,
         Some("asc") => Order::Ascending,
         Some(other) => {
-            errors.push(problem(
+            errors.push(FieldError::new(
                 "order",
                 "invalid_value",
                 format!("`order` must be \"asc\", \"desc\" or \"normal\"; got \"{other}\"."),
@@ -128,7 +128,7 @@ fn page_request(params: &[(String, String)]) -> Result<PageRequest, ApiError> {
     };
     let (before, after) = (value("before"), value("after"));
     if before.is_some() && after.is_some() {
-        errors.push(problem(
+        errors.push(FieldError::new(
             "before",
             "invalid_value",
             "Send `before` or `after`, not both.".to_owned(),
@@ -143,10 +143,6 @@ fn page_request(params: &[(String, String)]) -> Result<PageRequest, ApiError> {
         }),
         false => Err(ApiError::Validation(errors)),
     }
-}
-
-fn problem(field: &str, rule: &str, message: String) -> FieldError {
-    FieldError::new(field, rule, message)
 }
 
 #[cfg(test)]

@@ -80,30 +80,36 @@ impl<'a> Ctx<'a> {
 
     /// Refuses any query parameter outside `allowed`.
     fn query(&self, allowed: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
-        let params = self.request.query_params();
-        let unknown: Vec<_> = params
-            .iter()
-            .filter(|(name, _)| !allowed.contains(&name.as_str()))
-            .map(|(name, _)| {
-                let message = match allowed {
-                    [] => format!(
-                        "`{name}` is not a query parameter of this endpoint; it takes none."
-                    ),
-                    _ => format!(
-                        "`{name}` is not a query parameter of this endpoint; use {}.",
-                        allowed.join(", ")
-                    ),
-                };
-                FieldError::new(name, "unknown_parameter", message)
-            })
-            .collect();
-        match unknown.is_empty() {
-            true => Ok(params),
-            false => {
-                self.note(unknown.iter().cloned());
-                Err(ApiError::Validation(unknown))
-            }
-        }
+        query_params(self.request, allowed).map_err(|unknown| {
+            self.note(unknown.iter().cloned());
+            ApiError::Validation(unknown)
+        })
+    }
+}
+
+/// The request's query parameters, or one error per parameter not in `allowed`.
+pub fn query_params(
+    request: &ApiRequest,
+    allowed: &[&str],
+) -> Result<Vec<(String, String)>, Vec<FieldError>> {
+    let params = request.query_params();
+    let unknown: Vec<_> = params
+        .iter()
+        .filter(|(name, _)| !allowed.contains(&name.as_str()))
+        .map(|(name, _)| {
+            let message = match allowed {
+                [] => format!("`{name}` is not a query parameter of this endpoint; it takes none."),
+                _ => format!(
+                    "`{name}` is not a query parameter of this endpoint; use {}.",
+                    allowed.join(", ")
+                ),
+            };
+            FieldError::new(name, "unknown_parameter", message)
+        })
+        .collect();
+    match unknown.is_empty() {
+        true => Ok(params),
+        false => Err(unknown),
     }
 }
 

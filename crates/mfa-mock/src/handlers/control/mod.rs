@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::journal::JournalEntry;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
@@ -76,17 +76,7 @@ fn body<T: DeserializeOwned>(request: &ApiRequest, example: &str) -> Result<T, A
 }
 
 fn no_query(request: &ApiRequest) -> Result<(), ApiError> {
-    let unknown: Vec<FieldError> = request
-        .query_params()
-        .into_iter()
-        .map(|(name, _)| {
-            let message =
-                format!("`{name}` is not a query parameter of this endpoint; it takes none.");
-            FieldError::new(&name, "unknown_parameter", message)
-        })
-        .collect();
-    match unknown.is_empty() {
-        true => Ok(()),
-        false => Err(ApiError::Validation(unknown)),
-    }
+    super::query_params(request, &[])
+        .map(|_| ())
+        .map_err(ApiError::Validation)
 }
