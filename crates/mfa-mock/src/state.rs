@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::clock::Timestamp;
-use crate::enrollment::{CHALLENGE_LIFETIME_SECONDS, new_secret};
+use crate::enrollment::{CHALLENGE_LIFETIME_SECONDS, DEFAULT_SMS_TEMPLATE, new_secret};
 use crate::error::FieldError;
 use crate::ids::IdKind;
 use crate::model::{Challenge, ExpectedCode, Factor, FactorKind, SentSms, User};
@@ -407,7 +407,7 @@ impl Builder<'_> {
                 let code = one_time();
                 let sent = SentSms {
                     phone_number: phone_number.clone(),
-                    text: format!("Your verification code is {code}."),
+                    text: DEFAULT_SMS_TEMPLATE.replace("{{code}}", &code),
                 };
                 (ExpectedCode::OneTime(code), expires_at, false, Some(sent))
             }
