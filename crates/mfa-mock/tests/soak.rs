@@ -66,6 +66,15 @@ fn id(body: &Value, pointer: &str) -> String {
 }
 
 /// A challenge of `factor`, verified with its code.
+/// Enrolls a generic OTP factor and returns its id.
+fn enroll_generic(app: &App, key: &str) -> String {
+    let body = json!({"type": "generic_otp"});
+    id(
+        &call(app, key, Method::POST, "/auth/factors/enroll", body),
+        "/id",
+    )
+}
+
 fn challenge_and_verify(app: &App, key: &str, factor: &str) {
     let challenge = call(
         app,
@@ -112,16 +121,7 @@ fn a_million_flows_that_delete_their_factor_stay_within_twice_the_early_memory()
     let key = "sk_test_soak_delete";
 
     let (warm, end) = soak("enroll-challenge-verify-delete", |_| {
-        let factor = id(
-            &call(
-                &app,
-                key,
-                Method::POST,
-                "/auth/factors/enroll",
-                json!({"type": "generic_otp"}),
-            ),
-            "/id",
-        );
+        let factor = enroll_generic(&app, key);
         challenge_and_verify(&app, key, &factor);
         call(
             &app,
@@ -144,16 +144,7 @@ fn a_million_flows_that_delete_their_factor_stay_within_twice_the_early_memory()
 fn a_million_verified_challenges_of_one_factor_stay_within_twice_the_early_memory() {
     let app = soak_app();
     let key = "sk_test_soak_challenges";
-    let factor = id(
-        &call(
-            &app,
-            key,
-            Method::POST,
-            "/auth/factors/enroll",
-            json!({"type": "generic_otp"}),
-        ),
-        "/id",
-    );
+    let factor = enroll_generic(&app, key);
     let tenant = app.store.tenant(key);
 
     let (warm, end) = soak("challenge-verify on one factor", |_| {
@@ -176,16 +167,7 @@ fn a_million_enrolled_factors_grow_memory_with_the_factors_kept() {
     let key = "sk_test_soak_keep";
 
     let (warm, end) = soak("enroll-challenge-verify, factors kept", |_| {
-        let factor = id(
-            &call(
-                &app,
-                key,
-                Method::POST,
-                "/auth/factors/enroll",
-                json!({"type": "generic_otp"}),
-            ),
-            "/id",
-        );
+        let factor = enroll_generic(&app, key);
         challenge_and_verify(&app, key, &factor);
     });
 
@@ -205,16 +187,7 @@ fn a_million_flows_each_on_a_new_key_stay_within_twice_the_early_memory() {
 
     let (warm, end) = soak("one key per flow", |n| {
         let key = format!("sk_test_soak_tenant_{n}");
-        let factor = id(
-            &call(
-                &app,
-                &key,
-                Method::POST,
-                "/auth/factors/enroll",
-                json!({"type": "generic_otp"}),
-            ),
-            "/id",
-        );
+        let factor = enroll_generic(&app, &key);
         challenge_and_verify(&app, &key, &factor);
         call(
             &app,
