@@ -49,11 +49,42 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// The wire format, `[year]-[month]-[day]T[hour]:[minute]:[second].[ms]Z`,
+    /// as ASCII bytes; `None` for years outside 0000–9999 (which need more
+    /// room) or instants the calendar cannot hold. Written digit by digit:
+    /// this runs for every timestamp in every response.
+    fn wire_bytes(self) -> Option<[u8; 24]> {
+        let nanos = i128::from(self.0) * 1_000_000;
+        let instant = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
+        let (year, month, day) = instant.to_calendar_date();
+        let year = u16::try_from(year).ok().filter(|year| *year <= 9999)?;
+        let (hour, minute, second, milli) = instant.to_hms_milli();
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let digits = |out: &mut [u8], mut value: u16| {
+            for slot in out.iter_mut().rev() {
+                // A remainder below 10 fits a u8.
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        digits(&mut out[0..4], year);
+        digits(&mut out[5..7], u16::from(u8::from(month)));
+        digits(&mut out[8..10], u16::from(day));
+        digits(&mut out[11..13], u16::from(hour));
+        digits(&mut out[14..16], u16::from(minute));
+        digits(&mut out[17..19], u16::from(second));
+        digits(&mut out[20..23], milli);
+        Some(out)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The wire format, `[year]-[month]-[day]T[hour]:[minute]:[second].[ms]Z`,
-        // written from the calendar fields: this runs for every timestamp in
-        // every response, and the generic format-description path costs more.
+        if let Some(bytes) = self.wire_bytes() {
+            // Only ASCII digits and separators were written.
+            return f.write_str(std::str::from_utf8(&bytes).map_err(|_| fmt::Error)?);
+        }
         let nanos = i128::from(self.0) * 1_000_000;
         let instant = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| fmt::Error)?;
         let (year, month, day) = instant.to_calendar_date();
@@ -68,7 +99,13 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.wire_bytes() {
+            Some(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => serializer.serialize_str(text),
+                Err(_) => serializer.collect_str(self),
+            },
+            None => serializer.collect_str(self),
+        }
     }
 }
 
@@ -220,6 +257,39 @@ mod tests {
         assert_eq!(
             Timestamp::from_unix_millis(1_000).to_string(),
             "1970-01-01T00:00:01.000Z"
+        );
+    }
+
+    #[test]
+    fn the_digit_writer_agrees_with_the_calendar_over_ten_millennia() {
+        let mut millis = -62_000_000_000_000i64;
+        while millis < 253_402_300_800_000 {
+            let instant = OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+                .expect("in range");
+            let (hour, minute, second, milli) = instant.to_hms_milli();
+            let expected = format!(
+                "{:04}-{:02}-{:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z",
+                instant.year(),
+                u8::from(instant.month()),
+                instant.day()
+            );
+            let timestamp = Timestamp::from_unix_millis(millis);
+            assert_eq!(timestamp.to_string(), expected);
+            assert_eq!(
+                serde_json::to_string(&timestamp).expect("serialises"),
+                format!("\"{expected}\"")
+            );
+            millis += 7_654_321_987;
+        }
+    }
+
+    #[test]
+    fn years_past_9999_still_render() {
+        let far = Timestamp::from_unix_millis(253_402_300_800_000 + 1);
+        assert_eq!(far.to_string(), "10000-01-01T00:00:00.001Z");
+        assert_eq!(
+            serde_json::to_string(&far).expect("serialises"),
+            "\"10000-01-01T00:00:00.001Z\""
         );
     }
 

@@ -324,7 +324,7 @@ mod tests {
                 .any(|(name, value)| name == header::RETRY_AFTER && value == "1")
         );
         assert_eq!(
-            response.body.as_ref().map(|b| b["code"].clone()),
+            response.body.as_ref().map(|b| b.to_value()["code"].clone()),
             Some(json!("injected_fault"))
         );
     }

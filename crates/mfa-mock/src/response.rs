@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
+use serde::Serialize;
 use serde_json::Value;
 
 /// The content type of every body this server sends.
@@ -17,7 +19,7 @@ pub struct ApiResponse {
     /// The HTTP status.
     pub status: StatusCode,
     /// The JSON body, or `None` for an empty body without a content type.
-    pub body: Option<Value>,
+    pub body: Option<JsonBody>,
     /// Headers beyond content type and request id (e.g. `Allow`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// How long to wait before sending it (an injected fault's delay).
@@ -27,11 +29,11 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
-    /// A JSON response.
-    pub fn json(status: StatusCode, body: Value) -> Self {
+    /// A JSON response: `body` is encoded once, here.
+    pub fn json(status: StatusCode, body: impl Serialize) -> Self {
         Self {
             status,
-            body: Some(body),
+            body: Some(JsonBody::encode(&body)),
             headers: Vec::new(),
             delay: None,
             request_id: None,
@@ -53,5 +55,39 @@ impl ApiResponse {
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self
+    }
+}
+
+/// A JSON body, encoded once when the response is made.
+///
+/// Handlers serialise their view structs straight into bytes, with no
+/// `serde_json::Value` tree in between; replaying or sending the body is a
+/// reference-count bump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonBody(Bytes);
+
+impl JsonBody {
+    /// Room for a typical body (a factor is ~300 bytes), so most encode without regrowing.
+    const TYPICAL_LEN: usize = 512;
+
+    /// `value` as JSON. Every body this server sends is a tree of strings,
+    /// numbers, booleans and string-keyed maps, which always serialises; were
+    /// one not to, the body would be `null` rather than a half-written document.
+    pub fn encode(value: &impl Serialize) -> Self {
+        let mut bytes = Vec::with_capacity(Self::TYPICAL_LEN);
+        if serde_json::to_writer(&mut bytes, value).is_err() {
+            bytes = b"null".to_vec();
+        }
+        Self(Bytes::from(bytes))
+    }
+
+    /// The encoded bytes.
+    pub fn bytes(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// The body parsed back into a value, for tests and tools that inspect it.
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.0).unwrap_or(Value::Null)
     }
 }

@@ -2,13 +2,15 @@
 //! knows about WorkOS; every request goes to [`App::handle`].
 
 use std::convert::Infallible;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io;
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderValue, Request, Response, header};
+use http::{HeaderName, HeaderValue, Request, Response, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -16,7 +18,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tracing::{debug, info, warn};
+use tracing::{Level, debug, info, warn};
 
 use crate::app::App;
 use crate::config::Config;
@@ -24,6 +26,9 @@ use crate::error::ApiError;
 use crate::persist;
 use crate::request::ApiRequest;
 use crate::response::{ApiResponse, JSON_CONTENT_TYPE};
+
+/// The header every response carries its request id in.
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Serves the MFA API on `listener` until `shutdown` completes, then lets
 /// in-flight requests finish (up to `config.shutdown_grace`) and returns.
@@ -87,13 +92,21 @@ pub async fn serve(
 }
 
 async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let limit = app.config.max_body_bytes;
+    // What the per-request debug line needs, gathered only when it is on.
+    let log = tracing::enabled!(Level::DEBUG).then(|| {
+        let method = request.method().clone();
+        (Instant::now(), method, request.uri().path().to_owned())
+    });
     let patience = app.config.body_read_timeout;
-    let read = tokio::time::timeout(patience, ApiRequest::from_hyper(request, limit)).await;
-    let response = match read {
+    let mut read = pin!(ApiRequest::from_hyper(request, app.config.max_body_bytes));
+    // Most bodies are complete by the time the headers are parsed: one poll
+    // reads them, and only a body still in flight gets a timer.
+    let first_poll = poll_fn(|context| Poll::Ready(read.as_mut().poll(context))).await;
+    let read = match first_poll {
+        Poll::Ready(read) => Ok(read),
+        Poll::Pending => tokio::time::timeout(patience, read).await,
+    };
+    let mut response = match read {
         Ok(Ok(request)) => app.handle(&request),
         Ok(Err(error)) => error.into_response(),
         Err(_) => ApiError::RequestTimeout {
@@ -103,25 +116,27 @@ async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>>
     };
     let request_id = response
         .request_id
-        .clone()
+        .take()
         .unwrap_or_else(|| app.request_id());
     if let Some(delay) = response.delay {
         tokio::time::sleep(delay).await;
     }
-    debug!(
-        %method,
-        path,
-        status = response.status.as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        request_id,
-        "request"
-    );
-    to_hyper(response, &request_id)
+    if let Some((started, method, path)) = log {
+        debug!(
+            %method,
+            path,
+            status = response.status.as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            request_id,
+            "request"
+        );
+    }
+    to_hyper(response, request_id)
 }
 
-fn to_hyper(response: ApiResponse, request_id: &str) -> Response<Full<Bytes>> {
+fn to_hyper(response: ApiResponse, request_id: String) -> Response<Full<Bytes>> {
     let body = match &response.body {
-        Some(json) => Bytes::from(serde_json::to_vec(json).unwrap_or_default()),
+        Some(json) => json.bytes().clone(),
         None => Bytes::new(),
     };
     let mut hyper_response = Response::new(Full::new(body));
@@ -133,8 +148,8 @@ fn to_hyper(response: ApiResponse, request_id: &str) -> Response<Full<Bytes>> {
             HeaderValue::from_static(JSON_CONTENT_TYPE),
         );
     }
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        headers.insert("x-request-id", value);
+    if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(request_id)) {
+        headers.insert(X_REQUEST_ID, value);
     }
     for (name, value) in response.headers {
         headers.insert(name, value);

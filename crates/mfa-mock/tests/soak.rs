@@ -55,7 +55,7 @@ fn call(app: &App, key: &str, method: Method, path: &str, body: Value) -> Value 
     }
     let response: ApiResponse = app.handle(&request);
     assert!(response.status.is_success(), "{path}: {:?}", response.body);
-    response.body.unwrap_or(Value::Null)
+    response.body.map_or(Value::Null, |body| body.to_value())
 }
 
 fn id(body: &Value, pointer: &str) -> String {

@@ -1,18 +1,39 @@
 //! AuthKit's per-user factor endpoints: enroll (factor and challenge at once) and list.
 
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::users::not_found;
 use super::{Ctx, non_empty};
 use crate::enrollment::{new_challenge, new_factor, new_secret, totp_kind};
 use crate::error::{ApiError, FieldError};
-use crate::model::{challenge_json, enrolled_factor_json, factor_json};
+use crate::model::{ChallengeJson, FactorJson, challenge_json, enrolled_factor_json, factor_json};
 use crate::response::ApiResponse;
 use crate::store::{Order, PageRequest};
 use crate::totp::{SecretError, TotpSecret};
 use crate::validation::BodySchema;
+
+/// The body of an AuthKit enrollment: the factor and its first challenge.
+#[derive(Serialize)]
+struct Enrolled<'a> {
+    authentication_factor: FactorJson<'a>,
+    authentication_challenge: ChallengeJson<'a>,
+}
+
+/// A page of a user's factors.
+#[derive(Serialize)]
+struct FactorList<'a> {
+    object: &'static str,
+    data: Vec<FactorJson<'a>>,
+    list_metadata: ListMetadata<'a>,
+}
+
+/// The cursors around a page; `null` at either end.
+#[derive(Serialize)]
+struct ListMetadata<'a> {
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+}
 
 /// The page size when the request names none.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -51,10 +72,10 @@ pub fn enroll(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
             new_challenge(&ctx.tenant.entropy, factor, None, now)
         })
         .ok_or_else(|| not_found(user_id))?;
-    let json = json!({
-        "authentication_factor": enrolled_factor_json(&factor, Some(&enrolled)),
-        "authentication_challenge": challenge_json(&challenge),
-    });
+    let json = Enrolled {
+        authentication_factor: enrolled_factor_json(&factor, Some(&enrolled)),
+        authentication_challenge: challenge_json(&challenge),
+    };
     Ok(ApiResponse::json(StatusCode::CREATED, json))
 }
 
@@ -80,12 +101,14 @@ pub fn list(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
         .tenant
         .user_factors(user_id, &page_request)
         .ok_or_else(|| not_found(user_id))?;
-    let data: Vec<_> = page.data.iter().map(factor_json).collect();
-    let json = json!({
-        "object": "list",
-        "data": data,
-        "list_metadata": {"before": page.before, "after": page.after},
-    });
+    let json = FactorList {
+        object: "list",
+        data: page.data.iter().map(factor_json).collect(),
+        list_metadata: ListMetadata {
+            before: page.before.as_deref(),
+            after: page.after.as_deref(),
+        },
+    };
     Ok(ApiResponse::json(StatusCode::OK, json))
 }
 

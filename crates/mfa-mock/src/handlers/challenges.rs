@@ -1,16 +1,22 @@
 //! Verifying a challenge.
 
 use http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 use super::Ctx;
 use crate::error::{ApiError, Entity};
-use crate::model::{ExpectedCode, verified_challenge_json};
+use crate::model::{ChallengeJson, ExpectedCode, verified_challenge_json};
 use crate::response::ApiResponse;
 use crate::store::VerifyRefusal;
 use crate::validation::BodySchema;
+
+/// The body of a verify: the challenge and whether the code was right.
+#[derive(Serialize)]
+struct Verified<'a> {
+    challenge: ChallengeJson<'a>,
+    valid: bool,
+}
 
 #[derive(Deserialize)]
 struct VerifyBody {
@@ -35,7 +41,10 @@ pub fn verify(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
             ExpectedCode::OneTime(code) => code.as_bytes().ct_eq(body.code.as_bytes()).into(),
         });
     let (challenge, valid) = outcome.map_err(|refusal| refused(refusal, id))?;
-    let json = json!({"challenge": verified_challenge_json(&challenge), "valid": valid});
+    let json = Verified {
+        challenge: verified_challenge_json(&challenge),
+        valid,
+    };
     Ok(ApiResponse::json(StatusCode::CREATED, json))
 }
 

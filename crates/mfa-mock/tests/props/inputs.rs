@@ -69,9 +69,8 @@ fn body_endpoints(key: &str) -> Vec<String> {
     let factor = factor
         .body
         .as_ref()
-        .and_then(|b| b["id"].as_str())
-        .unwrap_or_default()
-        .to_owned();
+        .and_then(|b| b.to_value()["id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
     let challenge = call(
         key,
         Method::POST,
@@ -81,9 +80,8 @@ fn body_endpoints(key: &str) -> Vec<String> {
     let challenge = challenge
         .body
         .as_ref()
-        .and_then(|b| b["id"].as_str())
-        .unwrap_or_default()
-        .to_owned();
+        .and_then(|b| b.to_value()["id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
     let user = call(
         key,
         Method::POST,
@@ -93,9 +91,8 @@ fn body_endpoints(key: &str) -> Vec<String> {
     let user = user
         .body
         .as_ref()
-        .and_then(|b| b["id"].as_str())
-        .unwrap_or_default()
-        .to_owned();
+        .and_then(|b| b.to_value()["id"].as_str().map(str::to_owned))
+        .unwrap_or_default();
     vec![
         "/auth/factors/enroll".to_owned(),
         format!("/auth/factors/{factor}/challenge"),

@@ -201,7 +201,11 @@ impl Model {
         } else {
             (201, None)
         };
-        let body = response.body.clone().unwrap_or_default();
+        let body = response
+            .body
+            .as_ref()
+            .map(|body| body.to_value())
+            .unwrap_or_default();
         prop_assert_eq!(
             (response.status.as_u16(), body["code"].as_str()),
             expected,
