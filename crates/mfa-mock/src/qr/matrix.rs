@@ -84,8 +84,13 @@ impl Unmasked {
             }
             plain.rows[y] = row ^ applied.rows[y];
         }
-        for (x, column) in plain.columns.iter_mut().enumerate() {
-            *column = (0..size).fold(0, |bits, y| bits | (plain.rows[y] >> x & 1) << y);
+        for (y, &row) in plain.rows.iter().enumerate() {
+            // Visit only the dark modules: the lowest set bit, then clear it.
+            let mut dark = row;
+            while dark != 0 {
+                plain.columns[dark.trailing_zeros() as usize] |= 1 << y;
+                dark &= dark - 1;
+            }
         }
         for &(x, y) in &format_positions(size) {
             plain.set(x, y, false);

@@ -6,8 +6,10 @@
 //! encoding); tests hold the two equal. Only the work is cheaper:
 //! - `matrix` and `penalty` choose the mask on bit rows instead of
 //!   re-masking and re-walking a grid of booleans eight times;
-//! - `png` filters one pixel row per band of modules, not all of them.
+//! - `png` filters one pixel row per band of modules, not all of them, and
+//!   `deflate` replays the compressed bits of the rows that repeat.
 
+mod deflate;
 mod matrix;
 mod penalty;
 mod png;

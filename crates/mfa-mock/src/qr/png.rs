@@ -5,10 +5,13 @@
 //! of |byte as i8|, stop at a sum of 0) and fdeflate's fast compressor fed one
 //! filtered row at a time. Written out here, a row repeated from the one
 //! above (seven of every eight, and the whole border) skips straight to Up
-//! and zeros, which is what the filter search ends with anyway; only the
-//! first pixel row of each band of modules is filtered in full.
+//! and zeros, which is what the filter search ends with anyway, and its
+//! compressed bits are replayed (see `deflate`); only the first pixel row of
+//! each band of modules is filtered and compressed in full.
 
 use std::io::Cursor;
+
+use super::deflate::RowCompressor;
 
 /// PNG signature (PNG specification, section 5.2).
 const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -65,20 +68,15 @@ where
     Ok(png)
 }
 
-/// The filtered rows through fdeflate, one `write_data` per row as the png crate calls it.
+/// The filtered rows compressed as fdeflate compresses them, one row per call
+/// as the png crate makes them.
 fn compress<K, D>(picture: &Picture<K, D>) -> Result<Vec<u8>, String>
 where
     K: Fn(usize) -> usize,
     D: Fn(usize, &mut [u8]),
 {
     let side = picture.side;
-    let io = |error: std::io::Error| error.to_string();
-    let mut compressor = fdeflate::Compressor::new(Vec::with_capacity(8 * 1024)).map_err(io)?;
-    let repeated = {
-        let mut line = vec![0u8; side + 1];
-        line[0] = FILTER_UP;
-        line
-    };
+    let mut compressor = RowCompressor::new()?;
     let mut above = vec![0u8; side];
     let mut current = vec![0u8; side];
     let mut filtered = Filtered::new(side);
@@ -86,17 +84,15 @@ where
     for y in 0..side {
         let source = (picture.row_source)(y);
         if previous_source == Some(source) {
-            compressor.write_data(&repeated).map_err(io)?;
+            compressor.write_repeated_row(FILTER_UP, side + 1);
             continue;
         }
         (picture.draw)(source, &mut current);
-        compressor
-            .write_data(filtered.choose(&above, &current))
-            .map_err(io)?;
+        compressor.write_row(filtered.choose(&above, &current));
         std::mem::swap(&mut above, &mut current);
         previous_source = Some(source);
     }
-    compressor.finish().map_err(io)
+    Ok(compressor.finish())
 }
 
 /// The raw rows in stored deflate blocks, each preceded by filter type None.
