@@ -84,7 +84,12 @@ impl Entropy {
             state.last_ulid = next;
             Ulid(next)
         });
-        format!("{}{}", kind.prefix(), ulid)
+        let prefix = kind.prefix();
+        let mut text = [0u8; ulid::ULID_LEN];
+        let mut id = String::with_capacity(prefix.len() + ulid::ULID_LEN);
+        id.push_str(prefix);
+        id.push_str(ulid.array_to_str(&mut text));
+        id
     }
 
     /// `N` random bytes, e.g. a 160-bit TOTP secret.

@@ -2,10 +2,11 @@
 //! back, and what a stricter server would have refused, so an SDK author sees
 //! exactly what their client sent.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use http::{HeaderValue, header};
+use http::{Method, header};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -20,15 +21,79 @@ pub const DEFAULT_CAPACITY: usize = 1000;
 pub const MAX_BODY_CHARS: usize = 64 * 1024;
 
 /// One journaled request, kept as it arrived: turning it into JSON (headers as
-/// text, the body parsed) waits until someone lists the journal, so recording
-/// a request costs little more than a few reference-counted clones.
+/// text, the body parsed) waits until someone lists the journal. The path,
+/// query and headers are copied into one buffer, so recording a request (and
+/// dropping the entry it pushes out) is a handful of allocations whatever the
+/// headers, and nothing points into the connection's read buffer.
 #[derive(Debug, Clone)]
 pub struct JournalEntry {
     id: String,
     received_at: Timestamp,
-    request: ApiRequest,
+    method: Method,
+    request: PackedRequest,
+    body: Bytes,
     status: u16,
     problems: Vec<FieldError>,
+}
+
+/// The request's path, query and headers, end to end in one buffer.
+#[derive(Debug, Clone)]
+struct PackedRequest {
+    text: Vec<u8>,
+    /// Where the path ends and the query ends.
+    path_end: usize,
+    query_end: usize,
+    /// For each header, where its name ends and where its value ends.
+    headers: Vec<(usize, usize)>,
+}
+
+impl PackedRequest {
+    fn new(request: &ApiRequest) -> Self {
+        let header_bytes: usize = request
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        let mut text = Vec::with_capacity(request.path.len() + request.query.len() + header_bytes);
+        text.extend_from_slice(request.path.as_bytes());
+        let path_end = text.len();
+        text.extend_from_slice(request.query.as_bytes());
+        let query_end = text.len();
+        let headers = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                text.extend_from_slice(name.as_str().as_bytes());
+                let name_end = text.len();
+                text.extend_from_slice(value.as_bytes());
+                (name_end, text.len())
+            })
+            .collect();
+        Self {
+            text,
+            path_end,
+            query_end,
+            headers,
+        }
+    }
+
+    fn path(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.text[..self.path_end])
+    }
+
+    fn query(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.text[self.path_end..self.query_end])
+    }
+
+    /// Header names and values, in the order they arrived.
+    fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let starts = std::iter::once(self.query_end).chain(self.headers.iter().map(|h| h.1));
+        starts
+            .zip(&self.headers)
+            .map(|(start, &(name_end, value_end))| {
+                (&self.text[start..name_end], &self.text[name_end..value_end])
+            })
+    }
 }
 
 /// How a journal entry is written on the wire.
@@ -58,7 +123,9 @@ impl JournalEntry {
         Self {
             id: id.to_owned(),
             received_at: now,
-            request: detached(request),
+            method: request.method.clone(),
+            request: PackedRequest::new(request),
+            body: Bytes::copy_from_slice(&request.body),
             status,
             problems,
         }
@@ -67,15 +134,16 @@ impl JournalEntry {
     /// The entry as `GET /_mock/requests` lists it: the API key shown as
     /// `[redacted]`, the body as JSON when it parses, else as text.
     pub fn to_json(&self) -> Value {
+        let (path, query) = (self.request.path(), self.request.query());
         let wire = EntryWire {
             object: "request",
             id: &self.id,
             received_at: self.received_at,
-            method: self.request.method.as_str(),
-            path: &self.request.path,
-            query: Some(self.request.query.as_str()).filter(|query| !query.is_empty()),
+            method: self.method.as_str(),
+            path: &path,
+            query: Some(query.as_ref()).filter(|query| !query.is_empty()),
             headers: headers(&self.request),
-            body: body(&self.request.body),
+            body: body(&self.body),
             status: self.status,
             problems: &self.problems,
         };
@@ -83,34 +151,17 @@ impl JournalEntry {
     }
 }
 
-/// A copy of `request` that shares no memory with the connection: hyper's
-/// header values are slices of its read buffer, and a journal entry holding
-/// them would keep that whole buffer alive.
-fn detached(request: &ApiRequest) -> ApiRequest {
-    let mut copy = request.clone();
-    copy.headers = request
-        .headers
-        .iter()
-        .filter_map(|(name, value)| {
-            let owned = HeaderValue::from_bytes(value.as_bytes()).ok()?;
-            Some((name.clone(), owned))
-        })
-        .collect();
-    copy.body = Bytes::copy_from_slice(&request.body);
-    copy
-}
-
-fn headers(request: &ApiRequest) -> BTreeMap<String, String> {
+fn headers(request: &PackedRequest) -> BTreeMap<String, String> {
     request
-        .headers
-        .iter()
+        .headers()
         .map(|(name, value)| {
-            let shown = if name == header::AUTHORIZATION {
+            let name = String::from_utf8_lossy(name).into_owned();
+            let shown = if name == header::AUTHORIZATION.as_str() {
                 "[redacted]".to_owned()
             } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                String::from_utf8_lossy(value).into_owned()
             };
-            (name.as_str().to_owned(), shown)
+            (name, shown)
         })
         .collect()
 }
@@ -139,7 +190,7 @@ pub type Journal = Bounded<JournalEntry>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::{HeaderValue, Method};
+    use http::HeaderValue;
 
     fn entry(request: &ApiRequest) -> JournalEntry {
         JournalEntry::new(
