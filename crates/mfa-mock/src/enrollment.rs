@@ -26,7 +26,8 @@ pub fn totp_kind(
     issuer: String,
     user: String,
 ) -> Result<(FactorKind, EnrolledTotp), ApiError> {
-    let qr_code = secret.qr_code(&issuer, &user).map_err(|_| {
+    let uri = secret.otpauth_uri(&issuer, &user);
+    let qr_code = crate::qr::png_data_uri(&uri).map_err(|_| {
         ApiError::invalid(
             "totp_user",
             "too_long",
@@ -35,7 +36,7 @@ pub fn totp_kind(
     })?;
     let enrolled = EnrolledTotp {
         secret: secret.to_base32(),
-        uri: secret.otpauth_uri(&issuer, &user),
+        uri,
         qr_code,
     };
     Ok((

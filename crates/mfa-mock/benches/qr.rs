@@ -1,0 +1,80 @@
+//! QR rendering, ours against the reference: `cargo bench -p mfa-mock --bench qr`.
+//!
+//! Renders the same enrollment URIs (random secrets, as enrollments make
+//! them) with totp-rs's renderer (`qrcodegen_image::draw_base64`) and with
+//! `mfa_mock::qr::png_data_uri`, checks every pair is byte-identical, and
+//! prints the median time per code of each over several rounds, and their ratio.
+//! Run it on a quiet machine; the figures are per core.
+
+use std::time::{Duration, Instant};
+
+/// URIs rendered per round.
+const CODES: usize = 2_000;
+/// Rounds; the median is reported.
+const ROUNDS: usize = 7;
+
+fn main() {
+    let uris = enrollment_uris(CODES);
+    let mut reference_times = Vec::with_capacity(ROUNDS);
+    let mut our_times = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let (reference, reference_time) = time(&uris, |uri| {
+            qrcodegen_image::draw_base64(uri).map(|png| format!("data:image/png;base64,{png}"))
+        });
+        let (ours, our_time) = time(&uris, mfa_mock::qr::png_data_uri);
+        if let Some(index) = (0..uris.len()).find(|&i| reference[i] != ours[i]) {
+            eprintln!("qr: the two renderers differ on {}", uris[index]);
+            std::process::exit(1);
+        }
+        reference_times.push(reference_time);
+        our_times.push(our_time);
+    }
+    let per_code = |times: &mut Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2].as_secs_f64() * 1e6 / CODES as f64
+    };
+    let (reference, ours) = (per_code(&mut reference_times), per_code(&mut our_times));
+    println!(
+        "QR data URIs of {CODES} enrollment URIs (like \"{}\"), median of {ROUNDS} rounds:",
+        uris[0]
+    );
+    println!("  totp-rs (qrcodegen-image::draw_base64)  {reference:8.1} µs per code");
+    println!("  mfa_mock::qr::png_data_uri              {ours:8.1} µs per code");
+    println!(
+        "  {:.1}× faster, every byte identical",
+        reference / ours.max(f64::MIN_POSITIVE)
+    );
+}
+
+/// Renders every URI with `render`, returning the results and the time they took.
+fn time(
+    uris: &[String],
+    render: impl Fn(&str) -> Result<String, String>,
+) -> (Vec<Result<String, String>>, Duration) {
+    let started = Instant::now();
+    let rendered = uris.iter().map(|uri| render(uri)).collect();
+    (rendered, started.elapsed())
+}
+
+/// `count` otpauth URIs as an enrollment builds them, each with its own
+/// 160-bit secret (32 base32 characters), from a fixed seed.
+fn enrollment_uris(count: usize) -> Vec<String> {
+    const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let secret: String = (0..32)
+                .map(|_| char::from(BASE32[(next() % 32) as usize]))
+                .collect();
+            format!(
+                "otpauth://totp/Foo%20Corp:alan.turing%40example.com?secret={secret}&issuer=Foo%20Corp"
+            )
+        })
+        .collect()
+}
