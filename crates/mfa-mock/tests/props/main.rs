@@ -9,9 +9,12 @@
 //!   it, a challenge verifies successfully at most once, and a deleted factor
 //!   leaves no challenge behind. A model predicts every status on the way.
 //!
+//! - Any text's QR code is byte for byte the one totp-rs renders.
+//!
 //! Case counts are kept small for `cargo test`; `PROPTEST_CASES=10000` runs more.
 
 mod inputs;
+mod qr;
 mod sequences;
 
 use std::sync::OnceLock;
