@@ -96,12 +96,6 @@ impl TotpSecret {
         self.totp(user, Some(issuer)).get_url()
     }
 
-    /// A `data:image/png;base64,…` URI of a QR code that decodes to exactly
-    /// [`Self::otpauth_uri`].
-    pub fn qr_code(&self, issuer: &str, user: &str) -> Result<String, String> {
-        crate::qr::png_data_uri(&self.otpauth_uri(issuer, user))
-    }
-
     fn totp(&self, user: &str, issuer: Option<&str>) -> TOTP {
         TOTP::new_unchecked(
             Algorithm::SHA1,
@@ -204,10 +198,9 @@ mod tests {
     }
 
     #[test]
-    fn the_qr_code_is_a_png_data_uri() {
+    fn the_qr_code_of_the_uri_is_a_png_data_uri() {
         let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXP").expect("valid");
-        let qr = secret
-            .qr_code("Foo Corp", "alan@example.com")
+        let qr = crate::qr::png_data_uri(&secret.otpauth_uri("Foo Corp", "alan@example.com"))
             .expect("renders");
         assert!(
             qr.starts_with("data:image/png;base64,iVBORw0KGgo"),

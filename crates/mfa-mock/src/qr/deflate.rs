@@ -339,9 +339,11 @@ impl Codes {
             .map(|copy_length| copy_bits(copy_length, &literal, distance_one))
             .collect();
         let consumed = reader.position + 16; // plus the two zlib header bytes
-        let header_bytes = empty[..consumed / 8].to_vec();
+        let ended_early = || "fdeflate's stream ended inside its header".to_owned();
+        let header_bytes = empty.get(..consumed / 8).ok_or_else(ended_early)?.to_vec();
         let tail_bits = (consumed % 8) as u32;
-        let tail = u64::from(empty[consumed / 8]) & ((1 << tail_bits) - 1);
+        let last = *empty.get(consumed / 8).ok_or_else(ended_early)?;
+        let tail = u64::from(last) & ((1 << tail_bits) - 1);
         Ok(Codes {
             literal,
             copy,

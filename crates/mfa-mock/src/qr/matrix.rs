@@ -139,7 +139,9 @@ struct Layout {
 impl Layout {
     fn for_version(version: u8) -> &'static Layout {
         static LAYOUTS: [OnceLock<Layout>; VERSIONS] = [const { OnceLock::new() }; VERSIONS];
-        LAYOUTS[usize::from(version.clamp(1, 40)) - 1].get_or_init(|| Layout::new(version))
+        // qrcodegen's versions are 1 to 40; clamping keeps the index in range regardless.
+        let version = version.clamp(1, VERSIONS as u8);
+        LAYOUTS[usize::from(version) - 1].get_or_init(|| Layout::new(version))
     }
 
     fn new(version: u8) -> Layout {
