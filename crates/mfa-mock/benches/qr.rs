@@ -8,6 +8,9 @@
 
 use std::time::{Duration, Instant};
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
 /// URIs rendered per round.
 const CODES: usize = 2_000;
 /// Rounds; the median is reported.
@@ -60,13 +63,8 @@ fn time(
 /// 160-bit secret (32 base32 characters), from a fixed seed.
 fn enrollment_uris(count: usize) -> Vec<String> {
     const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = StdRng::seed_from_u64(0x2545_F491_4F6C_DD1D);
+    let mut next = move || rng.random::<u64>();
     (0..count)
         .map(|_| {
             let secret: String = (0..32)

@@ -3,6 +3,7 @@
 //! Stored types ([`Factor`], [`Challenge`], [`User`]) hold everything the server
 //! needs, secrets included; the `*_json` functions write exactly the fields the
 //! WorkOS API returns, in the documents' order, so no secret leaves by accident.
+//! A [`User`] holds no secret and serialises as it is.
 //! Only an enrollment response carries a TOTP secret, through [`EnrolledTotp`].
 
 use serde::Serialize;
@@ -255,11 +256,6 @@ fn challenge_wire<'a>(challenge: &'a Challenge, code: Option<&'a str>) -> Challe
         code,
         authentication_factor_id: &challenge.factor_id,
     }
-}
-
-/// The user as the user-management endpoints return it.
-pub fn user_json(user: &User) -> &User {
-    user
 }
 
 #[cfg(test)]

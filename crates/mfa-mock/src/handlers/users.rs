@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use super::{Ctx, non_empty};
 use crate::error::{ApiError, Entity};
 use crate::ids::IdKind;
-use crate::model::{User, user_json};
+use crate::model::User;
 use crate::response::ApiResponse;
 use crate::validation::BodySchema;
 
@@ -41,14 +41,14 @@ pub fn create(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
         updated_at: now,
     };
     ctx.tenant.insert_user(user.clone());
-    Ok(ApiResponse::json(StatusCode::CREATED, user_json(&user)))
+    Ok(ApiResponse::json(StatusCode::CREATED, &user))
 }
 
 /// `GET /user_management/users/:id`
 pub fn get(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let user = ctx.tenant.user(id).ok_or_else(|| not_found(id))?;
-    Ok(ApiResponse::json(StatusCode::OK, user_json(&user)))
+    Ok(ApiResponse::json(StatusCode::OK, &user))
 }
 
 /// `DELETE /user_management/users/:id` (its factors go with it)

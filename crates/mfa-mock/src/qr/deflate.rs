@@ -453,6 +453,8 @@ impl<'a> BitReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
 
     fn fdeflate_of(rows: &[Vec<u8>]) -> Vec<u8> {
         let mut compressor = fdeflate::Compressor::new(Vec::new()).expect("starts");
@@ -489,13 +491,8 @@ mod tests {
 
     #[test]
     fn the_stream_matches_fdeflate_on_runs_literals_and_repeats() {
-        let mut state = 0x9E37_79B9u32;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state
-        };
+        let mut rng = StdRng::seed_from_u64(0x9E37_79B9);
+        let mut next = move || rng.random::<u32>();
         for case in 0..400 {
             let len = 1 + (next() as usize % 700);
             let mut rows = Vec::new();

@@ -112,6 +112,8 @@ fn draw(size: usize, dark: impl Fn(usize, usize) -> bool) -> Result<Vec<u8>, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
 
     #[test]
     fn the_output_is_byte_for_byte_what_totp_rs_renders() {
@@ -138,13 +140,8 @@ mod tests {
         // Secrets as enrolment makes them, issuers and users of many lengths,
         // and digit-only and upper-case texts, which qrcodegen packs in its
         // numeric and alphanumeric modes.
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = StdRng::seed_from_u64(0x2545_F491_4F6C_DD1D);
+        let mut next = move || rng.random::<u64>();
         let mut word = |alphabet: &[u8], len: usize| -> String {
             (0..len)
                 .map(|_| char::from(alphabet[(next() % alphabet.len() as u64) as usize]))
