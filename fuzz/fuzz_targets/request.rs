@@ -28,10 +28,8 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, Request};
 use http_body_util::Full;
 use libfuzzer_sys::fuzz_target;
-use mfa_mock::request::ApiRequest;
-use mfa_mock::response::ApiResponse;
-use mfa_mock::router::{Control, Route, route};
-use mfa_mock::store::{Store, TenantTemplate};
+use mfa_mock::ApiRequest;
+use mfa_mock::ApiResponse;
 use mfa_mock::{App, Config};
 use serde_json::Value;
 use tokio::runtime::Runtime;
@@ -59,12 +57,7 @@ thread_local! {
 fuzz_target!(|data: &[u8]| {
     APP.with_borrow_mut(|app| {
         // A fresh store per input: no state, and no injected fault, outlives it.
-        app.store = Store::new(TenantTemplate {
-            seed: app.config.seed,
-            journal_capacity: app.config.journal_capacity,
-            outbox_capacity: app.config.outbox_capacity,
-            ..TenantTemplate::default()
-        });
+        app.forget_all_tenants();
         RUNTIME.with(|runtime| run(app, runtime, data));
     });
 });
@@ -76,7 +69,7 @@ fn run(app: &App, runtime: &Runtime, data: &[u8]) {
             continue;
         };
         let adds_fault =
-            route(request.method(), request.uri().path()) == Route::Control(Control::AddFault);
+            request.method() == Method::POST && request.uri().path() == "/_mock/faults";
         let response = match runtime.block_on(ApiRequest::from_hyper(request, MAX_BODY_BYTES)) {
             Ok(request) => app.handle(&request),
             Err(error) => error.into_response(),

@@ -2,7 +2,7 @@
 //!
 //! Renders the same enrollment URIs (random secrets, as enrollments make
 //! them) with totp-rs's renderer (`qrcodegen_image::draw_base64`) and with
-//! `mfa_mock::qr::png_data_uri`, checks every pair is byte-identical, and
+//! `mfa_mock::png_data_uri`, checks every pair is byte-identical, and
 //! prints the median time per code of each over several rounds, and their ratio.
 //! Run it on a quiet machine; the figures are per core.
 
@@ -24,7 +24,7 @@ fn main() {
         let (reference, reference_time) = time(&uris, |uri| {
             qrcodegen_image::draw_base64(uri).map(|png| format!("data:image/png;base64,{png}"))
         });
-        let (ours, our_time) = time(&uris, mfa_mock::qr::png_data_uri);
+        let (ours, our_time) = time(&uris, mfa_mock::png_data_uri);
         if let Some(index) = (0..uris.len()).find(|&i| reference[i] != ours[i]) {
             eprintln!("qr: the two renderers differ on {}", uris[index]);
             std::process::exit(1);
@@ -42,7 +42,7 @@ fn main() {
         uris[0]
     );
     println!("  totp-rs (qrcodegen-image::draw_base64)  {reference:8.1} µs per code");
-    println!("  mfa_mock::qr::png_data_uri              {ours:8.1} µs per code");
+    println!("  mfa_mock::png_data_uri              {ours:8.1} µs per code");
     println!(
         "  {:.1}× faster, every byte identical",
         reference / ours.max(f64::MIN_POSITIVE)

@@ -1,9 +1,21 @@
-//! The application: its state, and the one function from request to response.
+//! The application: its state, and the one path every request takes.
 //!
-//! [`App::handle`] is synchronous and socket-free. For a WorkOS route it runs
-//! the pipeline every request goes through: authenticate (the key picks the
-//! tenant), apply any injected fault, honour `Idempotency-Key`, run the
-//! handler, journal the request. `/_mock/` controls skip faults and the journal.
+//! [`App::handle`] is synchronous and socket-free. It looks the request up in
+//! the route table (`router.rs`) and serves the row the way its kind says:
+//!
+//! - public rows (`/health`) run with no key;
+//! - keyed rows let the API key pick the tenant, then build one [`Ctx`];
+//!   WorkOS rows also pass through injected faults, `Idempotency-Key` and the
+//!   request journal, while `/_mock/` controls skip those so a test can always
+//!   reach them;
+//! - a path the table does not know, or a method it does not take, is answered
+//!   with the route error (before the key is checked, because a wrong route is
+//!   the more useful thing to hear) and journaled like any WorkOS request.
+//!
+//! This module composes the others and is imported by none but `server.rs`
+//! and `lib.rs`; it owns start-up (seed tenants, then the state file).
+
+use std::sync::Arc;
 
 use http::{HeaderName, HeaderValue, Method};
 
@@ -12,59 +24,67 @@ use crate::clock::Timestamp;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::faults::Fault;
-use crate::handlers::{self, Ctx};
+use crate::handlers::{Ctx, Env};
 use crate::ids::{Entropy, IdKind};
 use crate::journal::JournalEntry;
 use crate::persist;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
-use crate::router::{Route, route};
+use crate::router::{self, Answer, Handler, Resolved};
 use crate::seed;
-use crate::store::{Begin, Store, TenantTemplate};
+use crate::store::{Begin, Store, Tenant, TenantTemplate};
 use crate::validation::RequestSchemas;
 
 /// Everything a request can reach: settings, state, and the sources of time and randomness.
 #[derive(Debug)]
 pub struct App {
-    /// The settings the server started with.
-    pub config: Config,
-    /// All tenants' objects.
-    pub store: Store,
-    /// Request ids (tenants draw their own ids, secrets and codes).
-    pub entropy: Entropy,
-    /// The compiled request schemas.
-    pub schemas: RequestSchemas,
+    pub(crate) config: Config,
+    pub(crate) store: Store,
+    /// Request ids for requests no tenant claimed (tenants draw their own).
+    entropy: Entropy,
+    schemas: RequestSchemas,
 }
 
 impl App {
     /// An application with `config`, its seed tenants and then its state file
     /// loaded; fails if either is invalid (or the embedded schemas broken).
     pub fn new(config: Config) -> Result<Self, String> {
-        let template = TenantTemplate {
-            clock: config.clock.clone(),
-            freeze_at: config.freeze_at,
-            seed: config.seed,
-            journal_capacity: config.journal_capacity,
-            outbox_capacity: config.outbox_capacity,
-        };
         let app = Self {
             schemas: RequestSchemas::compile()?,
-            store: Store::new(template),
+            store: Store::new(template(&config)),
             entropy: config.seed.map_or_else(Entropy::from_os, Entropy::seeded),
             config,
         };
-        seed::apply(&app, &app.config.seeds)?;
+        seed::apply(&app.store, &app.config.seeds)?;
         if let Some(path) = &app.config.state_file
             && let Some(saved) = persist::load(path)?
         {
-            seed::apply(&app, &saved)?;
+            seed::apply(&app.store, &saved)?;
         }
         Ok(app)
+    }
+
+    /// The settings the server started with.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     /// The server's time (each tenant's clock may differ).
     pub fn now(&self) -> Timestamp {
         self.config.clock.now()
+    }
+
+    /// The tenant of `api_key`, created empty on first use; for tests and tools
+    /// that look behind the API.
+    pub fn tenant(&self, api_key: &str) -> Arc<Tenant> {
+        self.store.tenant(api_key)
+    }
+
+    /// Forgets every tenant, as if the server had just started with no seeds.
+    pub fn forget_all_tenants(&self) {
+        for (api_key, _) in self.store.tenants() {
+            self.store.reset(&api_key);
+        }
     }
 
     /// A fresh `X-Request-Id` for a request no tenant claimed.
@@ -74,61 +94,102 @@ impl App {
 
     /// The response to `request`. For a request with a valid key it carries the
     /// `X-Request-Id` it was journaled under, drawn from the tenant.
+    ///
+    /// A `HEAD` runs the `GET` row and answers with its whole response: the
+    /// HTTP layer sends the headers and `Content-Length` without the body.
     pub fn handle(&self, request: &ApiRequest) -> ApiResponse {
-        let route = route(&request.method, &request.path);
-        if route == Route::Health {
-            return handlers::health();
-        }
-        let key = match auth::api_key(&request.headers, &self.config.api_keys) {
-            Ok(key) => key,
-            Err(error) => {
-                return route_error(request, &route)
-                    .unwrap_or(error)
-                    .into_response();
+        let (step, id) = match router::resolve(&request.method, &request.path) {
+            Resolved::Found { row, id } => (Ok(row.handler), id),
+            Resolved::NotAllowed(error) | Resolved::NotFound(error) => (Err(error), String::new()),
+        };
+        let env = Env {
+            config: &self.config,
+            schemas: &self.schemas,
+            store: &self.store,
+            request,
+            id: &id,
+        };
+        match step {
+            Ok(Handler::Public(handler)) => answer(handler(&env)),
+            Ok(Handler::Api(handler)) => {
+                self.keyed(env, None, |ctx| journaled(ctx, |ctx| serve(ctx, handler)))
             }
+            Ok(Handler::Control(handler)) => self.keyed(env, None, |ctx| answer(handler(&ctx))),
+            Err(error) => self.keyed(env, Some(error.clone()), |ctx| {
+                journaled(ctx, |_| error.into_response())
+            }),
+        }
+    }
+
+    /// Lets the request's API key pick the tenant and runs `run` in its context;
+    /// without a valid key, the answer is `route_error` if there is one, else 401.
+    fn keyed(
+        &self,
+        env: Env<'_>,
+        route_error: Option<ApiError>,
+        run: impl FnOnce(Ctx<'_>) -> ApiResponse,
+    ) -> ApiResponse {
+        let key = match auth::api_key(&env.request.headers, &self.config.api_keys) {
+            Ok(key) => key,
+            Err(error) => return route_error.unwrap_or(error).into_response(),
         };
         let tenant = self.store.tenant(key);
         let request_id = tenant.request_ids.id(IdKind::Request, tenant.clock.now());
-        let mut response = match route {
-            Route::Control(control) => {
-                handlers::control::dispatch(self, key, &tenant, request, control)
-            }
-            route => {
-                let ctx = Ctx::new(self, &tenant, request);
-                let response = match route_error(request, &route) {
-                    Some(error) => error.into_response(),
-                    None => serve(&ctx, route),
-                };
-                let status = response.status.as_u16();
-                let problems = ctx.into_problems();
-                let now = tenant.clock.now();
-                let entry = JournalEntry::new(&request_id, request, status, problems, now);
-                tenant.journal.push(entry);
-                response
-            }
-        };
+        let mut response = run(Ctx::new(env, key, &tenant, &request_id));
         response.request_id = Some(request_id);
         response
     }
 }
 
+/// What a new tenant starts with, from the settings.
+fn template(config: &Config) -> TenantTemplate {
+    TenantTemplate {
+        clock: config.clock.clone(),
+        freeze_at: config.freeze_at,
+        seed: config.seed,
+        journal_capacity: config.journal_capacity,
+        outbox_capacity: config.outbox_capacity,
+    }
+}
+
+fn answer(result: Answer) -> ApiResponse {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+/// Runs `run`, then writes the request, its status and its problems to the
+/// tenant's journal.
+fn journaled(ctx: Ctx<'_>, run: impl FnOnce(&Ctx<'_>) -> ApiResponse) -> ApiResponse {
+    let response = run(&ctx);
+    let (tenant, request, request_id) = (ctx.tenant, ctx.request, ctx.request_id);
+    let status = response.status.as_u16();
+    let entry = JournalEntry::new(
+        request_id,
+        request,
+        status,
+        ctx.into_problems(),
+        tenant.clock.now(),
+    );
+    tenant.journal.push(entry);
+    response
+}
+
 /// A fault's failure (or delay), else the handler's answer.
-fn serve(ctx: &Ctx<'_>, route: Route) -> ApiResponse {
+fn serve(ctx: &Ctx<'_>, handler: fn(&Ctx<'_>) -> Answer) -> ApiResponse {
     let fault = ctx
         .tenant
         .faults
         .take(ctx.request.method.as_str(), &ctx.request.path);
     let mut response = match fault.as_ref().and_then(Fault::response) {
         Some(failure) => failure,
-        None => idempotent(ctx, route),
+        None => idempotent(ctx, handler),
     };
     response.delay = fault.as_ref().and_then(Fault::delay);
     response
 }
 
 /// Runs the handler, unless the request's `Idempotency-Key` was seen before.
-fn idempotent(ctx: &Ctx<'_>, route: Route) -> ApiResponse {
-    let run = || handlers::dispatch(ctx, route).unwrap_or_else(ApiError::into_response);
+fn idempotent(ctx: &Ctx<'_>, handler: fn(&Ctx<'_>) -> Answer) -> ApiResponse {
+    let run = || answer(handler(ctx));
     let Some((scope, key)) = idempotency_key(ctx.request) else {
         return run();
     };
@@ -160,19 +221,4 @@ fn idempotency_key(request: &ApiRequest) -> Option<(String, String)> {
         .ok()?
         .trim();
     (!key.is_empty()).then(|| (format!("POST {}\n{key}", request.path), key.to_owned()))
-}
-
-fn route_error(request: &ApiRequest, route: &Route) -> Option<ApiError> {
-    match route {
-        Route::NotFound => Some(ApiError::RouteNotFound {
-            method: request.method.to_string(),
-            path: request.path.clone(),
-        }),
-        Route::MethodNotAllowed { pattern, allowed } => Some(ApiError::MethodNotAllowed {
-            method: request.method.to_string(),
-            pattern,
-            allowed,
-        }),
-        _ => None,
-    }
 }

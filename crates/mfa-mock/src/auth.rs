@@ -11,13 +11,13 @@ use subtle::ConstantTimeEq;
 use crate::error::ApiError;
 
 /// Key prefixes accepted when no explicit list is configured.
-pub const ACCEPTED_PREFIXES: [&str; 2] = ["sk_test_", "sk_example_"];
+pub(crate) const ACCEPTED_PREFIXES: [&str; 2] = ["sk_test_", "sk_example_"];
 
 /// The API key in `headers`, if it is one this server accepts.
 ///
 /// `allowed` is the explicit list; when it is empty, any key with an accepted
 /// prefix is let in. Keys are compared in constant time.
-pub fn api_key<'h>(headers: &'h HeaderMap, allowed: &[String]) -> Result<&'h str, ApiError> {
+pub(crate) fn api_key<'h>(headers: &'h HeaderMap, allowed: &[String]) -> Result<&'h str, ApiError> {
     let unauthorized = |reason| ApiError::Unauthorized { reason };
     let value = headers
         .get(header::AUTHORIZATION)

@@ -10,18 +10,18 @@ use crate::model::{Challenge, EnrolledTotp, ExpectedCode, Factor, FactorKind, Se
 use crate::totp::TotpSecret;
 
 /// How long SMS and generic OTP challenges stay verifiable: 10 minutes.
-pub const CHALLENGE_LIFETIME_SECONDS: i64 = 600;
+pub(crate) const CHALLENGE_LIFETIME_SECONDS: i64 = 600;
 
 /// The SMS text sent when the challenge names no `sms_template`.
-pub const DEFAULT_SMS_TEMPLATE: &str = "Your verification code is {{code}}.";
+pub(crate) const DEFAULT_SMS_TEMPLATE: &str = "Your verification code is {{code}}.";
 
 /// A fresh 160-bit TOTP secret.
-pub fn new_secret(entropy: &Entropy) -> TotpSecret {
+pub(crate) fn new_secret(entropy: &Entropy) -> TotpSecret {
     TotpSecret::from_bytes(entropy.bytes::<20>().to_vec())
 }
 
 /// A TOTP factor's details and the one-time enrollment extras (secret, URI, QR code).
-pub fn totp_kind(
+pub(crate) fn totp_kind(
     secret: TotpSecret,
     issuer: String,
     user: String,
@@ -50,7 +50,7 @@ pub fn totp_kind(
 }
 
 /// A new factor of `kind`, created now.
-pub fn new_factor(
+pub(crate) fn new_factor(
     entropy: &Entropy,
     kind: FactorKind,
     user_id: Option<String>,
@@ -67,7 +67,7 @@ pub fn new_factor(
 
 /// A new challenge of `factor`, created now. SMS challenges render
 /// `sms_template` (or the default text) with the code in place of `{{code}}`.
-pub fn new_challenge(
+pub(crate) fn new_challenge(
     entropy: &Entropy,
     factor: &Factor,
     sms_template: Option<&str>,

@@ -118,6 +118,8 @@ pub enum ApiError {
         method: String,
         /// The request's path.
         path: String,
+        /// The route patterns there are, comma-separated.
+        routes: String,
     },
     /// The path exists but not with this method.
     MethodNotAllowed {
@@ -125,8 +127,8 @@ pub enum ApiError {
         method: String,
         /// The route's path pattern.
         pattern: &'static str,
-        /// The methods the route takes.
-        allowed: &'static str,
+        /// The methods the route takes, as an `Allow` header lists them.
+        allowed: String,
     },
     /// The `Idempotency-Key` was used before with a different body.
     IdempotencyKeyReused(String),
@@ -215,14 +217,15 @@ impl ApiError {
                      send the whole body the Content-Length announces."
                 ),
             ),
-            ApiError::RouteNotFound { method, path } => coded(
+            ApiError::RouteNotFound {
+                method,
+                path,
+                routes,
+            } => coded(
                 "route_not_found",
                 format!(
                     "No route matches {method} {path}. This is not a missing object: check the \
-                     path. Routes: /auth/factors/enroll, /auth/factors/:id, \
-                     /auth/factors/:id/challenge, /auth/challenges/:id/verify, \
-                     /user_management/users, /user_management/users/:id, \
-                     /user_management/users/:id/auth_factors, /health."
+                     path. Routes: {routes}."
                 ),
             ),
             ApiError::MethodNotAllowed {
@@ -263,9 +266,10 @@ impl ApiError {
                     Err(_) => response,
                 }
             }
-            ApiError::MethodNotAllowed { allowed, .. } => {
-                response.with_header(header::ALLOW, HeaderValue::from_static(allowed))
-            }
+            ApiError::MethodNotAllowed { allowed, .. } => match HeaderValue::from_str(allowed) {
+                Ok(value) => response.with_header(header::ALLOW, value),
+                Err(_) => response,
+            },
             _ => response,
         }
     }
@@ -338,7 +342,7 @@ mod tests {
         let response = ApiError::MethodNotAllowed {
             method: "PUT".into(),
             pattern: "/auth/factors/:id",
-            allowed: "GET, DELETE",
+            allowed: "GET, DELETE".to_owned(),
         }
         .into_response();
         assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);

@@ -14,7 +14,7 @@ use crate::error::FieldError;
 use crate::response::ApiResponse;
 
 /// The longest delay a fault may add.
-pub const MAX_DELAY_MS: u64 = 300_000;
+pub(crate) const MAX_DELAY_MS: u64 = 300_000;
 
 /// A fault as a test asks for it (`POST /_mock/faults`).
 #[derive(Debug, Clone, Deserialize)]
@@ -180,7 +180,7 @@ impl Fault {
 }
 
 /// Whether `text` matches `pattern`, where `*` stands for any run of characters.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
     let Some(first) = parts.next() else {
         return pattern == text;

@@ -115,7 +115,8 @@ impl Entropy {
 }
 
 /// Whether `id` is `kind`'s prefix followed by a well-formed ULID.
-pub fn is_well_formed(kind: IdKind, id: &str) -> bool {
+#[cfg(test)]
+fn is_well_formed(kind: IdKind, id: &str) -> bool {
     id.strip_prefix(kind.prefix())
         .is_some_and(|rest| rest.len() == 26 && Ulid::from_string(rest).is_ok())
 }

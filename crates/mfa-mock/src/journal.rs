@@ -16,9 +16,9 @@ use crate::error::FieldError;
 use crate::request::ApiRequest;
 
 /// How many requests a tenant's journal keeps by default; older ones drop off.
-pub const DEFAULT_CAPACITY: usize = 1000;
+pub(crate) const DEFAULT_CAPACITY: usize = 1000;
 /// Longest body kept in an entry; longer ones are cut and marked.
-pub const MAX_BODY_CHARS: usize = 64 * 1024;
+pub(crate) const MAX_BODY_CHARS: usize = 64 * 1024;
 
 /// One journaled request, kept as it arrived: turning it into JSON (headers as
 /// text, the body parsed) waits until someone lists the journal. The path,
@@ -185,7 +185,7 @@ fn body(bytes: &[u8]) -> Value {
 }
 
 /// The journaled requests, newest first, at most a capacity of them.
-pub type Journal = Bounded<JournalEntry>;
+pub(crate) type Journal = Bounded<JournalEntry>;
 
 #[cfg(test)]
 mod tests {

@@ -5,37 +5,50 @@
 //! [`Config`] and a shutdown future. The `mfa-mock` binary only parses flags,
 //! binds and calls it; tests bind `127.0.0.1:0` and do the same.
 //!
-//! A request flows edge-inwards: `server` (connections) → `request` (the body,
-//! once) → `app` (auth, routing) → `handlers` (one file per operation group) →
+//! A request flows edge-inwards and dependencies point the same way:
+//! `server` (connections) → `request` (the body, once) → `app` (the one
+//! pipeline: route table, key, faults, idempotency, journal) → `router` (the
+//! table) → `handlers` (one file per operation group, `/_mock/` controls
+//! included) → the domain (`enrollment`, `state`, `totp`, `model`, ...) →
 //! `store` (the only state). `error` is the one place a failure becomes a
-//! status and a WorkOS-shaped body.
+//! status and a WorkOS-shaped body. Every module is private; the names below
+//! are the whole public surface.
 
-pub mod app;
-pub mod auth;
-pub mod bounded;
-pub mod clock;
-pub mod config;
-pub mod enrollment;
-pub mod error;
-pub mod faults;
-pub mod handlers;
-pub mod ids;
-pub mod journal;
-pub mod model;
-pub mod outbox;
-pub mod persist;
-pub mod phone;
-pub mod qr;
-pub mod request;
-pub mod response;
-pub mod router;
-pub mod seed;
-pub mod server;
-pub mod state;
-pub mod store;
-pub mod totp;
-pub mod validation;
+#![warn(unreachable_pub)]
+
+mod app;
+mod auth;
+mod bounded;
+mod clock;
+mod config;
+mod enrollment;
+mod error;
+mod faults;
+mod handlers;
+mod ids;
+mod journal;
+mod model;
+mod outbox;
+mod persist;
+mod phone;
+mod qr;
+mod request;
+mod response;
+mod router;
+mod seed;
+mod server;
+mod state;
+mod store;
+mod totp;
+mod validation;
 
 pub use app::App;
-pub use config::Config;
+pub use clock::{Clock, ManualClock, Timestamp};
+pub use config::{Config, DEFAULT_MAX_BODY_BYTES};
+pub use model::ExpectedCode;
+pub use qr::png_data_uri;
+pub use request::ApiRequest;
+pub use response::ApiResponse;
+pub use seed::SeedFile;
 pub use server::{run, serve};
+pub use store::Tenant;

@@ -61,7 +61,7 @@ impl FactorKind {
 
 /// What an enrollment response adds to a TOTP factor, once.
 #[derive(Clone, Debug)]
-pub struct EnrolledTotp {
+pub(crate) struct EnrolledTotp {
     /// The secret in base32.
     pub secret: String,
     /// The `otpauth://` URI.
@@ -144,7 +144,7 @@ pub struct User {
 
 /// A factor as the API shows it; serialise it into a response body.
 #[derive(Serialize)]
-pub struct FactorJson<'a> {
+pub(crate) struct FactorJson<'a> {
     object: &'static str,
     id: &'a str,
     created_at: Timestamp,
@@ -178,7 +178,7 @@ struct SmsJson<'a> {
 
 /// A challenge as the API shows it; serialise it into a response body.
 #[derive(Serialize)]
-pub struct ChallengeJson<'a> {
+pub(crate) struct ChallengeJson<'a> {
     object: &'static str,
     id: &'a str,
     created_at: Timestamp,
@@ -191,12 +191,12 @@ pub struct ChallengeJson<'a> {
 }
 
 /// The factor as `GET /auth/factors/:id` returns it: no secret, QR code or URI.
-pub fn factor_json(factor: &Factor) -> FactorJson<'_> {
+pub(crate) fn factor_json(factor: &Factor) -> FactorJson<'_> {
     factor_wire(factor, None)
 }
 
 /// The factor as an enrollment returns it: TOTP factors add `secret`, `qr_code` and `uri`.
-pub fn enrolled_factor_json<'a>(
+pub(crate) fn enrolled_factor_json<'a>(
     factor: &'a Factor,
     enrolled: Option<&'a EnrolledTotp>,
 ) -> FactorJson<'a> {
@@ -232,7 +232,7 @@ fn factor_wire<'a>(factor: &'a Factor, enrolled: Option<&'a EnrolledTotp>) -> Fa
 
 /// The challenge as the challenge and enroll endpoints return it: a generic
 /// OTP challenge shows its code, which the caller delivers itself.
-pub fn challenge_json(challenge: &Challenge) -> ChallengeJson<'_> {
+pub(crate) fn challenge_json(challenge: &Challenge) -> ChallengeJson<'_> {
     let code = match (&challenge.expected, challenge.reveals_code) {
         (ExpectedCode::OneTime(code), true) => Some(code.as_str()),
         _ => None,
@@ -242,7 +242,7 @@ pub fn challenge_json(challenge: &Challenge) -> ChallengeJson<'_> {
 
 /// The challenge inside a verify response: never the code, so a failed
 /// verify does not hand out the right answer.
-pub fn verified_challenge_json(challenge: &Challenge) -> ChallengeJson<'_> {
+pub(crate) fn verified_challenge_json(challenge: &Challenge) -> ChallengeJson<'_> {
     challenge_wire(challenge, None)
 }
 

@@ -7,7 +7,7 @@ use crate::bounded::Bounded;
 use crate::clock::Timestamp;
 
 /// How many messages a tenant's outbox keeps by default; older ones drop off.
-pub const DEFAULT_CAPACITY: usize = 1000;
+pub(crate) const DEFAULT_CAPACITY: usize = 1000;
 
 /// One sent text message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,7 +32,7 @@ pub struct SmsMessage {
 
 /// Which messages to list; each `Some` must match.
 #[derive(Debug, Default, Clone)]
-pub struct SmsFilter {
+pub(crate) struct SmsFilter {
     /// Only messages to this number (normalised to E.164 by the caller).
     pub phone_number: Option<String>,
     /// Only messages for this factor.
@@ -43,7 +43,7 @@ pub struct SmsFilter {
 
 impl SmsFilter {
     /// Whether `message` passes every filter that is set.
-    pub fn admits(&self, message: &SmsMessage) -> bool {
+    pub(crate) fn admits(&self, message: &SmsMessage) -> bool {
         let matches =
             |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
         matches(&self.phone_number, &message.phone_number)
@@ -53,7 +53,7 @@ impl SmsFilter {
 }
 
 /// The sent messages, newest first, at most a capacity of them.
-pub type Outbox = Bounded<SmsMessage>;
+pub(crate) type Outbox = Bounded<SmsMessage>;
 
 #[cfg(test)]
 mod tests {

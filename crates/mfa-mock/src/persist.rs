@@ -9,14 +9,14 @@
 use std::io;
 use std::path::Path;
 
-use crate::seed::{self, SeedFile, SeedTenant};
+use crate::seed::{SeedFile, SeedTenant};
 use crate::state;
 use crate::store::Store;
 
 /// The seed file at `path`, or `None` when there is no file yet.
-pub fn load(path: &Path) -> Result<Option<SeedFile>, String> {
+pub(crate) fn load(path: &Path) -> Result<Option<SeedFile>, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => seed::parse(&text)
+        Ok(text) => SeedFile::parse(&text)
             .map(Some)
             .map_err(|error| format!("state file {}: {error}", path.display())),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -28,7 +28,7 @@ pub fn load(path: &Path) -> Result<Option<SeedFile>, String> {
 }
 
 /// Writes every API key that holds anything to `path`, replacing it atomically.
-pub fn save(store: &Store, path: &Path) -> io::Result<()> {
+pub(crate) fn save(store: &Store, path: &Path) -> io::Result<()> {
     let json = serde_json::to_vec_pretty(&snapshot(store)).map_err(io::Error::other)?;
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
@@ -37,7 +37,7 @@ pub fn save(store: &Store, path: &Path) -> io::Result<()> {
 }
 
 /// Every API key with users, factors, challenges or a frozen clock.
-pub fn snapshot(store: &Store) -> SeedFile {
+pub(crate) fn snapshot(store: &Store) -> SeedFile {
     let mut tenants: Vec<SeedTenant> = store
         .tenants()
         .into_iter()
@@ -61,36 +61,26 @@ pub fn snapshot(store: &Store) -> SeedFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{App, Config};
 
     #[test]
     fn a_saved_store_loads_back_with_the_same_objects() {
-        let seeds = seed::parse(
+        let seeds = SeedFile::parse(
             "tenants:\n  - api_key: sk_test_a\n    freeze_at: \"2026-01-15T12:00:00Z\"\n    users: [{ id: user_ada, email: ada@example.com }]\n    factors: [{ id: auth_factor_ada, type: totp, user_id: user_ada, totp: { issuer: Foo, user: ada, secret: JBSWY3DPEHPK3PXP } }]\n",
         )
         .expect("parses");
-        let first = App::new(Config {
-            seeds,
-            ..Config::default()
-        })
-        .expect("starts");
-        first.store.tenant("sk_test_empty");
+        let first = Store::default();
+        crate::seed::apply(&first, &seeds).expect("seeds");
+        first.tenant("sk_test_empty");
         let path = std::env::temp_dir().join(format!("mfa-mock-state-{}.json", std::process::id()));
 
-        save(&first.store, &path).expect("saves");
+        save(&first, &path).expect("saves");
         let loaded = load(&path).expect("reads").expect("exists");
         let _ = std::fs::remove_file(&path);
 
         assert_eq!(loaded.tenants.len(), 1, "empty keys are not written");
-        let second = App::new(Config {
-            seeds: loaded,
-            ..Config::default()
-        })
-        .expect("restarts");
-        let (a, b) = (
-            first.store.tenant("sk_test_a"),
-            second.store.tenant("sk_test_a"),
-        );
+        let second = Store::default();
+        crate::seed::apply(&second, &loaded).expect("restarts");
+        let (a, b) = (first.tenant("sk_test_a"), second.tenant("sk_test_a"));
         assert_eq!(state::export(&a), state::export(&b));
     }
 

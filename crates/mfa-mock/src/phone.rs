@@ -8,10 +8,10 @@
 
 /// Why a phone number was refused; the caller echoes the input back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidPhoneNumber;
+pub(crate) struct InvalidPhoneNumber;
 
 /// The E.164 form of `input`, or why it is not a phone number.
-pub fn normalise(input: &str) -> Result<String, InvalidPhoneNumber> {
+pub(crate) fn normalise(input: &str) -> Result<String, InvalidPhoneNumber> {
     let compact: String = input
         .trim()
         .chars()

@@ -140,7 +140,7 @@ pub struct JsonBody {
 ///
 /// Clients that send the whole body before reading the answer would otherwise
 /// see a broken pipe instead of the 413; beyond this, the connection is cut.
-pub const DRAIN_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 
 /// The body, up to `limit` bytes; a larger one is drained (up to
 /// [`DRAIN_BYTES`] more) so the client can read the 413.
@@ -173,7 +173,7 @@ where
 }
 
 /// How a JSON value is named in messages: "an array", "a string", ….
-pub fn json_kind(value: &Value) -> &'static str {
+pub(crate) fn json_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// The content type of every body this server sends.
-pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 /// A response before it meets the wire.
 #[derive(Debug, Clone)]

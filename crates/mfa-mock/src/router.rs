@@ -1,310 +1,317 @@
-//! Which operation a method and path ask for.
+//! The route table: every method and path pattern the server answers, and
+//! the handler each one runs.
 //!
-//! One enum, one `match`. Static segments win over parameters
-//! (`/auth/factors/enroll` is never a factor id), and a known path with the
-//! wrong method is told apart from an unknown path, so a typo is never mistaken
-//! for a missing object.
+//! [`ROUTES`] is the single source of dispatch, of the `Allow` header of a
+//! 405, of the route list a 404 `route_not_found` names, and of `HEAD` (which
+//! answers any `GET` row). Adding a route is adding a row; nothing else
+//! needs to learn about it.
+//!
+//! Patterns are matched in table order and the first pattern whose segments
+//! fit the path wins, so static segments listed first beat parameters
+//! (`/auth/factors/enroll` is never a factor id). A known path with a method
+//! it does not take is told apart from an unknown path, so a typo is never
+//! mistaken for a missing object.
+//!
+//! This module names handlers; handlers never name it, so dependencies point
+//! one way.
 
 use http::Method;
 use percent_encoding::percent_decode_str;
 
-/// An operation, with the ids its path carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
-    /// `GET /health`
-    Health,
-    /// `POST /auth/factors/enroll`
-    EnrollFactor,
-    /// `GET /auth/factors/:id`
-    GetFactor(String),
-    /// `DELETE /auth/factors/:id`
-    DeleteFactor(String),
-    /// `POST /auth/factors/:id/challenge`
-    ChallengeFactor(String),
-    /// `POST /auth/challenges/:id/verify`
-    VerifyChallenge(String),
-    /// `POST /user_management/users`
-    CreateUser,
-    /// `GET /user_management/users/:id`
-    GetUser(String),
-    /// `DELETE /user_management/users/:id`
-    DeleteUser(String),
-    /// `POST /user_management/users/:id/auth_factors`
-    EnrollAuthFactor(String),
-    /// `GET /user_management/users/:id/auth_factors`
-    ListAuthFactors(String),
-    /// A test control under `/_mock/`.
-    Control(Control),
-    /// A known path with a method it does not take.
-    MethodNotAllowed {
-        /// The path pattern.
-        pattern: &'static str,
-        /// The methods it takes, as an `Allow` header lists them.
-        allowed: &'static str,
-    },
-    /// No such path.
-    NotFound,
+use crate::error::ApiError;
+use crate::handlers::{self, Ctx, Env, control};
+use crate::response::ApiResponse;
+
+/// What a handler returns; the pipeline turns an error into its response.
+pub(crate) type Answer = Result<ApiResponse, ApiError>;
+
+/// How a row is served, and so what its handler is given.
+#[derive(Clone, Copy)]
+pub(crate) enum Handler {
+    /// No API key: the handler sees the settings, the store and the request.
+    Public(fn(&Env<'_>) -> Answer),
+    /// A WorkOS operation: the key picks the tenant; faults, `Idempotency-Key`
+    /// and the request journal apply.
+    Api(fn(&Ctx<'_>) -> Answer),
+    /// A test control under `/_mock/`: the key picks the tenant; not
+    /// journaled, never faulted, so a test can always reach it.
+    Control(fn(&Ctx<'_>) -> Answer),
 }
 
-/// The test controls under `/_mock/`; off the WorkOS paths, so no SDK reaches them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Control {
-    /// `GET /_mock/clock`
-    GetClock,
-    /// `POST /_mock/clock`
-    SetClock,
-    /// `GET /_mock/sms`
-    ListSms,
-    /// `DELETE /_mock/sms`
-    ClearSms,
-    /// `GET /_mock/requests`
-    ListRequests,
-    /// `DELETE /_mock/requests`
-    ClearRequests,
-    /// `GET /_mock/faults`
-    ListFaults,
-    /// `POST /_mock/faults`
-    AddFault,
-    /// `DELETE /_mock/faults/:id`
-    RemoveFault(String),
-    /// `POST /_mock/reset`
-    Reset,
-    /// `GET /_mock/state`
-    ExportState,
-    /// `PUT /_mock/state`
-    ImportState,
+/// One row of the table.
+pub(crate) struct Row {
+    pub(crate) method: Method,
+    /// Segments split by `/`; `:name` matches any one non-empty segment.
+    pub(crate) pattern: &'static str,
+    pub(crate) handler: Handler,
 }
 
-/// The route for `method` on `path` (the path without its query string).
-pub fn route(method: &Method, path: &str) -> Route {
+const fn row(method: Method, pattern: &'static str, handler: Handler) -> Row {
+    Row {
+        method,
+        pattern,
+        handler,
+    }
+}
+
+use Handler::{Api, Control, Public};
+
+/// Every route, static patterns before the parameterised ones they overlap.
+/// Rows of one pattern are listed in the order a 405's `Allow` names them.
+pub(crate) static ROUTES: [Row; 23] = [
+    row(
+        Method::POST,
+        "/auth/factors/enroll",
+        Api(handlers::factors::enroll),
+    ),
+    row(
+        Method::GET,
+        "/auth/factors/:id",
+        Api(|ctx| handlers::factors::get(ctx, ctx.id)),
+    ),
+    row(
+        Method::DELETE,
+        "/auth/factors/:id",
+        Api(|ctx| handlers::factors::delete(ctx, ctx.id)),
+    ),
+    row(
+        Method::POST,
+        "/auth/factors/:id/challenge",
+        Api(|ctx| handlers::factors::challenge(ctx, ctx.id)),
+    ),
+    row(
+        Method::POST,
+        "/auth/challenges/:id/verify",
+        Api(|ctx| handlers::challenges::verify(ctx, ctx.id)),
+    ),
+    row(
+        Method::POST,
+        "/user_management/users",
+        Api(handlers::users::create),
+    ),
+    row(
+        Method::GET,
+        "/user_management/users/:id",
+        Api(|ctx| handlers::users::get(ctx, ctx.id)),
+    ),
+    row(
+        Method::DELETE,
+        "/user_management/users/:id",
+        Api(|ctx| handlers::users::delete(ctx, ctx.id)),
+    ),
+    row(
+        Method::GET,
+        "/user_management/users/:id/auth_factors",
+        Api(|ctx| handlers::authkit::list(ctx, ctx.id)),
+    ),
+    row(
+        Method::POST,
+        "/user_management/users/:id/auth_factors",
+        Api(|ctx| handlers::authkit::enroll(ctx, ctx.id)),
+    ),
+    row(Method::GET, "/health", Public(handlers::health)),
+    row(Method::GET, "/_mock/clock", Control(control::clock::show)),
+    row(
+        Method::POST,
+        "/_mock/clock",
+        Control(control::clock::change),
+    ),
+    row(Method::GET, "/_mock/sms", Control(control::outbox::list)),
+    row(
+        Method::DELETE,
+        "/_mock/sms",
+        Control(control::outbox::clear),
+    ),
+    row(
+        Method::GET,
+        "/_mock/requests",
+        Control(control::journal::list),
+    ),
+    row(
+        Method::DELETE,
+        "/_mock/requests",
+        Control(control::journal::clear),
+    ),
+    row(Method::GET, "/_mock/faults", Control(control::faults::list)),
+    row(Method::POST, "/_mock/faults", Control(control::faults::add)),
+    row(
+        Method::DELETE,
+        "/_mock/faults/:id",
+        Control(control::faults::remove),
+    ),
+    row(Method::POST, "/_mock/reset", Control(control::state::reset)),
+    row(Method::GET, "/_mock/state", Control(control::state::export)),
+    row(Method::PUT, "/_mock/state", Control(control::state::import)),
+];
+
+/// What the table says about a method and path.
+pub(crate) enum Resolved {
+    /// The row to run, with the path's `:id` (empty when it has none).
+    Found { row: &'static Row, id: String },
+    /// The path is known, the method is not.
+    NotAllowed(ApiError),
+    /// No pattern fits the path.
+    NotFound(ApiError),
+}
+
+/// The row for `method` on `path` (the path without its query string).
+/// `HEAD` runs the `GET` row of a path that has no `HEAD` row of its own.
+pub(crate) fn resolve(method: &Method, path: &str) -> Resolved {
+    let not_found = || {
+        Resolved::NotFound(ApiError::RouteNotFound {
+            method: method.to_string(),
+            path: path.to_owned(),
+            routes: listed_patterns().join(", "),
+        })
+    };
     let Some(rest) = path.strip_prefix('/') else {
-        return Route::NotFound;
+        return not_found();
     };
     let segments: Vec<String> = rest.split('/').map(decode).collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let is = |wanted: &Method| method == wanted;
-    match segments.as_slice() {
-        ["health"] if is(&Method::GET) => Route::Health,
-        ["health"] => not_allowed("/health", "GET"),
-        ["auth", "factors", "enroll"] if is(&Method::POST) => Route::EnrollFactor,
-        ["auth", "factors", "enroll"] => not_allowed("/auth/factors/enroll", "POST"),
-        ["auth", "factors", id] if is(&Method::GET) && valid(id) => Route::GetFactor(own(id)),
-        ["auth", "factors", id] if is(&Method::DELETE) && valid(id) => Route::DeleteFactor(own(id)),
-        ["auth", "factors", id] if valid(id) => not_allowed("/auth/factors/:id", "GET, DELETE"),
-        ["auth", "factors", id, "challenge"] if is(&Method::POST) && valid(id) => {
-            Route::ChallengeFactor(own(id))
-        }
-        ["auth", "factors", id, "challenge"] if valid(id) => {
-            not_allowed("/auth/factors/:id/challenge", "POST")
-        }
-        ["auth", "challenges", id, "verify"] if is(&Method::POST) && valid(id) => {
-            Route::VerifyChallenge(own(id))
-        }
-        ["auth", "challenges", id, "verify"] if valid(id) => {
-            not_allowed("/auth/challenges/:id/verify", "POST")
-        }
-        ["user_management", "users"] if is(&Method::POST) => Route::CreateUser,
-        ["user_management", "users"] => not_allowed("/user_management/users", "POST"),
-        ["user_management", "users", id] if is(&Method::GET) && valid(id) => {
-            Route::GetUser(own(id))
-        }
-        ["user_management", "users", id] if is(&Method::DELETE) && valid(id) => {
-            Route::DeleteUser(own(id))
-        }
-        ["user_management", "users", id] if valid(id) => {
-            not_allowed("/user_management/users/:id", "GET, DELETE")
-        }
-        ["user_management", "users", id, "auth_factors"] if valid(id) => match *method {
-            Method::POST => Route::EnrollAuthFactor(own(id)),
-            Method::GET => Route::ListAuthFactors(own(id)),
-            _ => not_allowed("/user_management/users/:id/auth_factors", "GET, POST"),
-        },
-        ["_mock", rest @ ..] => control(method, rest),
-        _ => Route::NotFound,
-    }
-}
-
-fn control(method: &Method, segments: &[&str]) -> Route {
-    let pick = |pairs: &[(Method, Control)], pattern: &'static str, allowed: &'static str| {
-        pairs
-            .iter()
-            .find(|(wanted, _)| wanted == method)
-            .map_or_else(
-                || not_allowed(pattern, allowed),
-                |(_, control)| Route::Control(control.clone()),
-            )
+    let Some((pattern, id)) = ROUTES
+        .iter()
+        .find_map(|row| fit(row.pattern, &segments).map(|id| (row.pattern, id)))
+    else {
+        return not_found();
     };
-    match segments {
-        ["clock"] => pick(
-            &[
-                (Method::GET, Control::GetClock),
-                (Method::POST, Control::SetClock),
-            ],
-            "/_mock/clock",
-            "GET, POST",
-        ),
-        ["sms"] => pick(
-            &[
-                (Method::GET, Control::ListSms),
-                (Method::DELETE, Control::ClearSms),
-            ],
-            "/_mock/sms",
-            "GET, DELETE",
-        ),
-        ["requests"] => pick(
-            &[
-                (Method::GET, Control::ListRequests),
-                (Method::DELETE, Control::ClearRequests),
-            ],
-            "/_mock/requests",
-            "GET, DELETE",
-        ),
-        ["faults"] => pick(
-            &[
-                (Method::GET, Control::ListFaults),
-                (Method::POST, Control::AddFault),
-            ],
-            "/_mock/faults",
-            "GET, POST",
-        ),
-        ["faults", id] if valid(id) => pick(
-            &[(Method::DELETE, Control::RemoveFault(own(id)))],
-            "/_mock/faults/:id",
-            "DELETE",
-        ),
-        ["reset"] => pick(&[(Method::POST, Control::Reset)], "/_mock/reset", "POST"),
-        ["state"] => pick(
-            &[
-                (Method::GET, Control::ExportState),
-                (Method::PUT, Control::ImportState),
-            ],
-            "/_mock/state",
-            "GET, PUT",
-        ),
-        _ => Route::NotFound,
+    let rows = || ROUTES.iter().filter(move |row| row.pattern == pattern);
+    let wanted = |m: &Method| rows().find(|row| row.method == m);
+    let found = wanted(method).or_else(|| {
+        (method == Method::HEAD)
+            .then(|| wanted(&Method::GET))
+            .flatten()
+    });
+    match found {
+        Some(row) => Resolved::Found { row, id },
+        None => Resolved::NotAllowed(ApiError::MethodNotAllowed {
+            method: method.to_string(),
+            pattern,
+            allowed: rows()
+                .map(|row| row.method.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
     }
 }
 
-/// A path parameter must be non-empty; an empty one means the path is wrong.
-fn valid(id: &str) -> bool {
-    !id.is_empty()
+/// The patterns a `route_not_found` lists: the WorkOS routes and `/health`,
+/// each once, in table order (the test controls are documented separately).
+pub(crate) fn listed_patterns() -> Vec<&'static str> {
+    let mut patterns: Vec<&'static str> = Vec::new();
+    for row in ROUTES
+        .iter()
+        .filter(|row| !row.pattern.starts_with("/_mock/"))
+    {
+        if !patterns.contains(&row.pattern) {
+            patterns.push(row.pattern);
+        }
+    }
+    patterns
 }
 
-fn own(id: &str) -> String {
-    id.to_owned()
+/// The `:id` segment's value if `segments` fit `pattern` (empty when the
+/// pattern has no parameter), else `None`.
+fn fit(pattern: &str, segments: &[String]) -> Option<String> {
+    let parts: Vec<&str> = pattern[1..].split('/').collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut id = String::new();
+    for (part, segment) in parts.iter().zip(segments) {
+        match part.strip_prefix(':') {
+            Some(_) if !segment.is_empty() => id.clone_from(segment),
+            Some(_) => return None,
+            None if part == segment => {}
+            None => return None,
+        }
+    }
+    Some(id)
 }
 
 fn decode(segment: &str) -> String {
     percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
-fn not_allowed(pattern: &'static str, allowed: &'static str) -> Route {
-    Route::MethodNotAllowed { pattern, allowed }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn id(s: &str) -> String {
-        s.to_owned()
+    const METHODS: [Method; 8] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+    ];
+
+    /// The pattern with its parameter filled in.
+    fn concrete(pattern: &str) -> String {
+        pattern.replace(":id", "some_id")
+    }
+
+    fn resolved(method: &Method, path: &str) -> Result<(&'static str, Method, String), String> {
+        match resolve(method, path) {
+            Resolved::Found { row, id } => Ok((row.pattern, row.method.clone(), id)),
+            Resolved::NotAllowed(error) | Resolved::NotFound(error) => {
+                let allowed = match &error {
+                    ApiError::MethodNotAllowed { allowed, .. } => allowed.clone(),
+                    _ => "not found".to_owned(),
+                };
+                Err(allowed)
+            }
+        }
     }
 
     #[test]
-    fn every_route_in_the_table_resolves() {
-        let table = [
-            (Method::GET, "/health", Route::Health),
-            (Method::POST, "/auth/factors/enroll", Route::EnrollFactor),
-            (Method::GET, "/auth/factors/f1", Route::GetFactor(id("f1"))),
-            (
-                Method::DELETE,
-                "/auth/factors/f1",
-                Route::DeleteFactor(id("f1")),
-            ),
-            (
-                Method::POST,
-                "/auth/factors/f1/challenge",
-                Route::ChallengeFactor(id("f1")),
-            ),
-            (
-                Method::POST,
-                "/auth/challenges/c1/verify",
-                Route::VerifyChallenge(id("c1")),
-            ),
-            (Method::POST, "/user_management/users", Route::CreateUser),
-            (
-                Method::GET,
-                "/user_management/users/u1",
-                Route::GetUser(id("u1")),
-            ),
-            (
-                Method::DELETE,
-                "/user_management/users/u1",
-                Route::DeleteUser(id("u1")),
-            ),
-            (
-                Method::POST,
-                "/user_management/users/u1/auth_factors",
-                Route::EnrollAuthFactor(id("u1")),
-            ),
-            (
-                Method::GET,
-                "/user_management/users/u1/auth_factors",
-                Route::ListAuthFactors(id("u1")),
-            ),
-        ];
-        let controls = [
-            (Method::GET, "/_mock/clock", Control::GetClock),
-            (Method::POST, "/_mock/clock", Control::SetClock),
-            (Method::GET, "/_mock/sms", Control::ListSms),
-            (Method::DELETE, "/_mock/sms", Control::ClearSms),
-            (Method::GET, "/_mock/requests", Control::ListRequests),
-            (Method::DELETE, "/_mock/requests", Control::ClearRequests),
-            (Method::GET, "/_mock/faults", Control::ListFaults),
-            (Method::POST, "/_mock/faults", Control::AddFault),
-            (
-                Method::DELETE,
-                "/_mock/faults/fault_1",
-                Control::RemoveFault(id("fault_1")),
-            ),
-            (Method::POST, "/_mock/reset", Control::Reset),
-            (Method::GET, "/_mock/state", Control::ExportState),
-            (Method::PUT, "/_mock/state", Control::ImportState),
-        ];
-        let table = table.into_iter().chain(
-            controls
-                .into_iter()
-                .map(|(m, p, c)| (m, p, Route::Control(c))),
-        );
-        for (method, path, expected) in table {
-            assert_eq!(route(&method, path), expected, "{method} {path}");
+    fn every_row_answers_its_method_head_its_get_and_other_methods_a_405_naming_the_rows() {
+        for row in &ROUTES {
+            let path = concrete(row.pattern);
+            let rows: Vec<&Row> = ROUTES.iter().filter(|r| r.pattern == row.pattern).collect();
+            let allowed: Vec<&str> = rows.iter().map(|r| r.method.as_str()).collect();
+            for method in &METHODS {
+                let own = rows.iter().find(|r| r.method == method);
+                let runs = own.or_else(|| {
+                    (*method == Method::HEAD)
+                        .then(|| rows.iter().find(|r| r.method == Method::GET))
+                        .flatten()
+                });
+                let expected = match runs {
+                    Some(r) => Ok((
+                        r.pattern,
+                        r.method.clone(),
+                        if r.pattern.contains(":id") {
+                            "some_id".to_owned()
+                        } else {
+                            String::new()
+                        },
+                    )),
+                    None => Err(allowed.join(", ")),
+                };
+                assert_eq!(resolved(method, &path), expected, "{method} {path}");
+            }
+        }
+    }
+
+    #[test]
+    fn patterns_are_unique_per_method_and_well_formed() {
+        for (index, row) in ROUTES.iter().enumerate() {
+            assert!(row.pattern.starts_with('/'), "{}", row.pattern);
+            let twin = ROUTES[index + 1..]
+                .iter()
+                .any(|other| other.pattern == row.pattern && other.method == row.method);
+            assert!(!twin, "{} {} is listed twice", row.method, row.pattern);
         }
     }
 
     #[test]
     fn the_static_enroll_segment_is_never_taken_for_a_factor_id() {
         assert_eq!(
-            route(&Method::GET, "/auth/factors/enroll"),
-            Route::MethodNotAllowed {
-                pattern: "/auth/factors/enroll",
-                allowed: "POST"
-            }
+            resolved(&Method::GET, "/auth/factors/enroll"),
+            Err("POST".to_owned())
         );
-    }
-
-    #[test]
-    fn a_known_path_with_the_wrong_method_is_not_allowed_rather_than_not_found() {
-        assert_eq!(
-            route(&Method::PUT, "/auth/factors/f1"),
-            Route::MethodNotAllowed {
-                pattern: "/auth/factors/:id",
-                allowed: "GET, DELETE"
-            }
-        );
-        assert!(matches!(
-            route(&Method::PATCH, "/user_management/users/u1/auth_factors"),
-            Route::MethodNotAllowed { .. }
-        ));
     }
 
     #[test]
@@ -318,16 +325,36 @@ mod tests {
             "/auth/factors/f1/",
             "/health/",
             "/auth/challenges/c1",
+            "/_mock/nothing",
+            "/_mock/faults/",
         ] {
-            assert_eq!(route(&Method::GET, path), Route::NotFound, "{path:?}");
+            assert_eq!(
+                resolved(&Method::GET, path),
+                Err("not found".to_owned()),
+                "{path:?}"
+            );
         }
     }
 
     #[test]
-    fn percent_encoded_ids_are_decoded() {
+    fn percent_encoded_ids_and_segments_are_decoded() {
         assert_eq!(
-            route(&Method::GET, "/auth/factors/auth%5Ffactor%2F1"),
-            Route::GetFactor(id("auth_factor/1"))
+            resolved(&Method::GET, "/auth/factors/auth%5Ffactor%2F1"),
+            Ok(("/auth/factors/:id", Method::GET, "auth_factor/1".to_owned()))
+        );
+        assert_eq!(
+            resolved(&Method::POST, "/auth/factors/%65nroll"),
+            Ok(("/auth/factors/enroll", Method::POST, String::new()))
+        );
+    }
+
+    #[test]
+    fn a_route_not_found_lists_the_workos_routes_and_health_but_no_controls() {
+        assert_eq!(
+            listed_patterns().join(", "),
+            "/auth/factors/enroll, /auth/factors/:id, /auth/factors/:id/challenge, \
+             /auth/challenges/:id/verify, /user_management/users, /user_management/users/:id, \
+             /user_management/users/:id/auth_factors, /health"
         );
     }
 }

@@ -20,9 +20,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::App;
 use crate::clock::Timestamp;
 use crate::state::{self, ChallengeRecord, FactorRecord, TenantState, UserRecord};
+use crate::store::Store;
 
 /// A whole seed file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -52,13 +52,15 @@ pub struct SeedTenant {
     pub challenges: Vec<ChallengeRecord>,
 }
 
-/// Parses a seed file's text (YAML or JSON); errors name the line and field.
-pub fn parse(text: &str) -> Result<SeedFile, String> {
-    serde_yaml_ng::from_str(text).map_err(|error| format!("seed file: {error}"))
+impl SeedFile {
+    /// Parses a seed file's text (YAML or JSON); errors name the line and field.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        serde_yaml_ng::from_str(text).map_err(|error| format!("seed file: {error}"))
+    }
 }
 
-/// Loads every tenant of `seeds` into `app`.
-pub fn apply(app: &App, seeds: &SeedFile) -> Result<(), String> {
+/// Loads every tenant of `seeds` into `store`.
+pub(crate) fn apply(store: &Store, seeds: &SeedFile) -> Result<(), String> {
     for (index, seed) in seeds.tenants.iter().enumerate() {
         let at = format!("seed file: tenants[{index}] ({})", seed.api_key);
         if seed.api_key.starts_with("sk_live_") {
@@ -66,7 +68,7 @@ pub fn apply(app: &App, seeds: &SeedFile) -> Result<(), String> {
                 "{at}: live keys (sk_live_...) are never accepted; use an sk_test_ key"
             ));
         }
-        let tenant = app.store.tenant(&seed.api_key);
+        let tenant = store.tenant(&seed.api_key);
         if let Some(text) = &seed.freeze_at {
             let at_time = Timestamp::parse(text).ok_or_else(|| {
                 format!("{at}: freeze_at must be an RFC 3339 timestamp; got \"{text}\"")
@@ -90,7 +92,6 @@ pub fn apply(app: &App, seeds: &SeedFile) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Config;
 
     const SEED: &str = r#"
 tenants:
@@ -107,12 +108,9 @@ tenants:
 
     #[test]
     fn a_yaml_seed_loads_pinned_ids_secrets_and_a_frozen_clock() {
-        let config = Config {
-            seeds: parse(SEED).expect("parses"),
-            ..Config::default()
-        };
-        let app = App::new(config).expect("applies");
-        let tenant = app.store.tenant("sk_test_ci");
+        let store = Store::default();
+        apply(&store, &SeedFile::parse(SEED).expect("parses")).expect("applies");
+        let tenant = store.tenant("sk_test_ci");
         assert!(tenant.user("user_ada").is_some());
         assert!(tenant.factor("auth_factor_ada").is_some());
         assert_eq!(tenant.clock.now().to_string(), "2026-01-15T12:00:00.000Z");
@@ -121,20 +119,21 @@ tenants:
     #[test]
     fn json_seeds_parse_too() {
         let json = r#"{"tenants": [{"api_key": "sk_test_j", "users": [{"email": "a@b.c"}]}]}"#;
-        assert_eq!(parse(json).expect("parses").tenants[0].users.len(), 1);
+        assert_eq!(
+            SeedFile::parse(json).expect("parses").tenants[0]
+                .users
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn mistakes_are_reported_with_where_they_are() {
-        let unknown =
-            parse("tenants:\n  - api_key: k\n    userz: []\n").expect_err("unknown field");
+        let unknown = SeedFile::parse("tenants:\n  - api_key: k\n    userz: []\n")
+            .expect_err("unknown field");
         assert!(unknown.contains("userz"), "{unknown}");
-        let live = parse("tenants:\n  - api_key: sk_live_x\n").expect("parses");
-        let error = App::new(Config {
-            seeds: live,
-            ..Config::default()
-        })
-        .expect_err("live key");
+        let live = SeedFile::parse("tenants:\n  - api_key: sk_live_x\n").expect("parses");
+        let error = apply(&Store::default(), &live).expect_err("live key");
         assert!(error.contains("sk_live_"), "{error}");
     }
 }

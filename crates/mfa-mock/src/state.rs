@@ -20,7 +20,7 @@ use crate::totp::TotpSecret;
 /// One tenant's users, factors, challenges and clock.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct TenantState {
+pub(crate) struct TenantState {
     /// `"state"` on export; ignored on import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
@@ -41,7 +41,7 @@ pub struct TenantState {
 /// A tenant clock in a state document.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct ClockState {
+pub(crate) struct ClockState {
     /// The tenant's time.
     pub now: String,
     /// Whether it stands still.
@@ -173,7 +173,7 @@ pub struct ChallengeRecord {
 }
 
 /// The whole state of `tenant`.
-pub fn export(tenant: &Tenant) -> TenantState {
+pub(crate) fn export(tenant: &Tenant) -> TenantState {
     let objects = tenant.snapshot();
     TenantState {
         object: Some("state".to_owned()),
@@ -258,7 +258,7 @@ fn challenge_record(challenge: &Challenge) -> ChallengeRecord {
 
 /// Replaces `tenant`'s objects (and clock, if the document has one) with
 /// `state`'s, or lists every problem with it and changes nothing.
-pub fn import(tenant: &Tenant, state: &TenantState) -> Result<(), Vec<FieldError>> {
+pub(crate) fn import(tenant: &Tenant, state: &TenantState) -> Result<(), Vec<FieldError>> {
     let mut problems = Vec::new();
     let frozen_at = state
         .clock

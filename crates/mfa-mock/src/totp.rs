@@ -10,12 +10,12 @@ use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 /// Seconds in one TOTP time step.
-pub const STEP_SECONDS: u64 = 30;
+pub(crate) const STEP_SECONDS: u64 = 30;
 /// Digits in a TOTP code.
-pub const DIGITS: usize = 6;
+pub(crate) const DIGITS: usize = 6;
 /// The fewest base32 characters a caller-supplied secret may have (80 bits, as
 /// in the documents' example `JBSWY3DPEHPK3PXP`).
-pub const MIN_SECRET_CHARS: usize = 16;
+pub(crate) const MIN_SECRET_CHARS: usize = 16;
 
 /// A TOTP shared secret.
 #[derive(Clone, PartialEq, Eq)]

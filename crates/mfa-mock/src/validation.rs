@@ -8,7 +8,7 @@
 //! them.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
-use jsonschema::{Draft, ValidationError, Validator};
+use jsonschema::{Draft, Registry, ValidationError, Validator};
 use serde_json::Value;
 
 use crate::error::FieldError;
@@ -16,7 +16,7 @@ use crate::request::json_kind;
 
 /// The request bodies that have a schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodySchema {
+pub(crate) enum BodySchema {
     /// `POST /auth/factors/enroll`
     EnrollFactor,
     /// `POST /auth/factors/:id/challenge`
@@ -27,15 +27,24 @@ pub enum BodySchema {
     EnrollAuthFactor,
     /// `POST /user_management/users`
     CreateUser,
+    /// `POST /_mock/clock`
+    ChangeClock,
+    /// `POST /_mock/faults`
+    CreateFault,
+    /// `PUT /_mock/state`
+    ImportState,
 }
 
 impl BodySchema {
-    const ALL: [BodySchema; 5] = [
+    const ALL: [BodySchema; 8] = [
         BodySchema::EnrollFactor,
         BodySchema::ChallengeFactor,
         BodySchema::VerifyChallenge,
         BodySchema::EnrollAuthFactor,
         BodySchema::CreateUser,
+        BodySchema::ChangeClock,
+        BodySchema::CreateFault,
+        BodySchema::ImportState,
     ];
 
     /// The schema file's text, embedded at build time.
@@ -54,13 +63,40 @@ impl BodySchema {
                 include_str!("../../../schemas/requests/enroll_auth_factor.json")
             }
             BodySchema::CreateUser => include_str!("../../../schemas/requests/create_user.json"),
+            BodySchema::ChangeClock => {
+                include_str!("../../../schemas/requests/change_clock.json")
+            }
+            BodySchema::CreateFault => {
+                include_str!("../../../schemas/requests/create_fault.json")
+            }
+            BodySchema::ImportState => {
+                include_str!("../../../schemas/requests/import_state.json")
+            }
         }
     }
 }
 
+/// The schemas request schemas refer to (`import_state.json` takes its id
+/// shapes from `state.json`, which takes them from the object schemas), each
+/// under its `$id`.
+const SHARED_SCHEMAS: [(&str, &str); 3] = [
+    (
+        "https://mfa-mock.local/schemas/state.json",
+        include_str!("../../../schemas/state.json"),
+    ),
+    (
+        "https://mfa-mock.local/schemas/user.json",
+        include_str!("../../../schemas/user.json"),
+    ),
+    (
+        "https://mfa-mock.local/schemas/authentication_factor.json",
+        include_str!("../../../schemas/authentication_factor.json"),
+    ),
+];
+
 /// What validating one body found.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Findings {
+pub(crate) struct Findings {
     /// Rules broken badly enough to refuse the request with a 422.
     pub rejected: Vec<FieldError>,
     /// Problems the server lets through (unknown fields).
@@ -73,7 +109,7 @@ struct Compiled {
 }
 
 /// Every request schema, compiled once at start-up.
-pub struct RequestSchemas {
+pub(crate) struct RequestSchemas {
     compiled: Vec<(BodySchema, Compiled)>,
 }
 
@@ -85,16 +121,31 @@ impl std::fmt::Debug for RequestSchemas {
 
 impl RequestSchemas {
     /// Parses and compiles the embedded schemas; an error here is a broken build.
-    pub fn compile() -> Result<Self, String> {
+    pub(crate) fn compile() -> Result<Self, String> {
+        let shared = SHARED_SCHEMAS
+            .iter()
+            .map(|(id, text)| {
+                serde_json::from_str::<Value>(text)
+                    .map(|schema| (*id, schema))
+                    .map_err(|error| format!("schema {id} is not JSON: {error}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let registry = shared
+            .iter()
+            .try_fold(Registry::new(), |builder, (id, schema)| {
+                builder.add(*id, schema)
+            })
+            .and_then(|builder| builder.prepare())
+            .map_err(|error| format!("the shared schemas do not resolve: {error}"))?;
         let compiled = BodySchema::ALL
             .into_iter()
-            .map(|which| compile_one(which).map(|compiled| (which, compiled)))
+            .map(|which| compile_one(which, &registry).map(|compiled| (which, compiled)))
             .collect::<Result<_, _>>()?;
         Ok(Self { compiled })
     }
 
     /// Checks `body` against `which`'s schema.
-    pub fn check(&self, which: BodySchema, body: &Value) -> Findings {
+    pub(crate) fn check(&self, which: BodySchema, body: &Value) -> Findings {
         let Some((_, compiled)) = self.compiled.iter().find(|(key, _)| *key == which) else {
             return Findings::default();
         };
@@ -114,11 +165,12 @@ impl RequestSchemas {
     }
 }
 
-fn compile_one(which: BodySchema) -> Result<Compiled, String> {
+fn compile_one(which: BodySchema, registry: &Registry<'_>) -> Result<Compiled, String> {
     let schema: Value = serde_json::from_str(which.source())
         .map_err(|error| format!("schema for {which:?} is not JSON: {error}"))?;
     let validator = jsonschema::options()
         .with_draft(Draft::Draft202012)
+        .with_registry(registry)
         .build(&schema)
         .map_err(|error| format!("schema for {which:?} does not compile: {error}"))?;
     Ok(Compiled { schema, validator })

@@ -11,9 +11,9 @@
 use std::time::Instant;
 
 use http::{HeaderValue, Method, header};
-use mfa_mock::clock::Timestamp;
-use mfa_mock::request::ApiRequest;
-use mfa_mock::response::ApiResponse;
+use mfa_mock::ApiRequest;
+use mfa_mock::ApiResponse;
+use mfa_mock::Timestamp;
 use mfa_mock::{App, Config};
 use serde_json::{Value, json};
 
@@ -132,7 +132,7 @@ fn a_million_flows_that_delete_their_factor_stay_within_twice_the_early_memory()
         );
     });
 
-    assert_eq!(app.store.tenant(key).challenge_count(), 0);
+    assert_eq!(app.tenant(key).challenge_count(), 0);
     assert!(
         end <= warm * 2,
         "{end} KiB at the end, {warm} KiB after {WARM_UP_FLOWS} flows"
@@ -145,7 +145,7 @@ fn a_million_verified_challenges_of_one_factor_stay_within_twice_the_early_memor
     let app = soak_app();
     let key = "sk_test_soak_challenges";
     let factor = enroll_generic(&app, key);
-    let tenant = app.store.tenant(key);
+    let tenant = app.tenant(key);
 
     let (warm, end) = soak("challenge-verify on one factor", |_| {
         challenge_and_verify(&app, key, &factor);
@@ -171,7 +171,7 @@ fn a_million_enrolled_factors_grow_memory_with_the_factors_kept() {
         challenge_and_verify(&app, key, &factor);
     });
 
-    let tenant = app.store.tenant(key);
+    let tenant = app.tenant(key);
     eprintln!(
         "factors: {}, challenges: {}; {:.0} bytes a flow",
         tenant.factor_count(),

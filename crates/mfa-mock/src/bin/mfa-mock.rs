@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use mfa_mock::Config;
-use mfa_mock::clock::Timestamp;
-use mfa_mock::seed::{self, SeedFile};
+use mfa_mock::SeedFile;
+use mfa_mock::Timestamp;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -41,7 +41,7 @@ struct Cli {
     #[arg(long, env = "MFA_MOCK_TOTP_ISSUER", default_value = "mfa-mock")]
     totp_issuer: String,
     /// Largest request body accepted, in bytes (larger ones get a 413).
-    #[arg(long, env = "MFA_MOCK_MAX_BODY_BYTES", default_value_t = mfa_mock::config::DEFAULT_MAX_BODY_BYTES)]
+    #[arg(long, env = "MFA_MOCK_MAX_BODY_BYTES", default_value_t = mfa_mock::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
     /// Seconds a client may take to send a request's headers before it is dropped.
     #[arg(long, env = "MFA_MOCK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
@@ -96,7 +96,7 @@ impl Cli {
                 let text = std::fs::read_to_string(path).map_err(|error| {
                     format!("cannot read --seed-file {}: {error}", path.display())
                 })?;
-                seed::parse(&text)?
+                SeedFile::parse(&text)?
             }
             None => SeedFile::default(),
         };

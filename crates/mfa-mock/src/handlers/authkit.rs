@@ -36,9 +36,9 @@ struct ListMetadata<'a> {
 }
 
 /// The page size when the request names none.
-pub const DEFAULT_LIMIT: usize = 10;
+pub(crate) const DEFAULT_LIMIT: usize = 10;
 /// The largest page size.
-pub const MAX_LIMIT: usize = 100;
+pub(crate) const MAX_LIMIT: usize = 100;
 
 #[derive(Deserialize)]
 struct EnrollBody {
@@ -48,7 +48,7 @@ struct EnrollBody {
 }
 
 /// `POST /user_management/users/:id/auth_factors`
-pub fn enroll(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn enroll(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let body: EnrollBody = ctx.body(BodySchema::EnrollAuthFactor)?;
     let user = ctx.tenant.user(user_id).ok_or_else(|| not_found(user_id))?;
@@ -57,7 +57,7 @@ pub fn enroll(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
         None => new_secret(&ctx.tenant.entropy),
     };
     let issuer =
-        non_empty(body.totp_issuer).unwrap_or_else(|| ctx.app.config.default_totp_issuer.clone());
+        non_empty(body.totp_issuer).unwrap_or_else(|| ctx.config.default_totp_issuer.clone());
     let account = non_empty(body.totp_user).unwrap_or(user.email);
     let (kind, enrolled) = totp_kind(secret, issuer, account)?;
     let now = ctx.now();
@@ -94,7 +94,7 @@ fn secret_error(error: SecretError) -> ApiError {
 }
 
 /// `GET /user_management/users/:id/auth_factors`
-pub fn list(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn list(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError> {
     let params = ctx.query(&["limit", "order", "before", "after"])?;
     let page_request = page_request(&params)?;
     let page = ctx

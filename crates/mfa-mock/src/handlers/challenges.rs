@@ -27,11 +27,11 @@ struct VerifyBody {
 ///
 /// A wrong code is `valid: false`, not an error; refusals (already verified,
 /// expired, too many attempts) are errors with the documented codes.
-pub fn verify(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn verify(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let body: VerifyBody = ctx.body(BodySchema::VerifyChallenge)?;
     let now = ctx.now();
-    let config = &ctx.app.config;
+    let config = &ctx.config;
     let outcome = ctx
         .tenant
         .verify_challenge(id, now, config.attempt_limit, |expected| match expected {

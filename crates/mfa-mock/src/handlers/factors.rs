@@ -31,7 +31,7 @@ struct ChallengeBody {
 }
 
 /// `POST /auth/factors/enroll`
-pub fn enroll(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
+pub(crate) fn enroll(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let body: EnrollBody = ctx.body(BodySchema::EnrollFactor)?;
     let (kind, enrolled) = match body.kind.as_str() {
@@ -63,14 +63,14 @@ fn sms_kind(raw: String) -> Result<FactorKind, ApiError> {
 }
 
 /// `GET /auth/factors/:id`
-pub fn get(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let factor = ctx.tenant.factor(id).ok_or_else(|| not_found(id))?;
     Ok(ApiResponse::json(StatusCode::OK, factor_json(&factor)))
 }
 
 /// `DELETE /auth/factors/:id`
-pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn delete(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     match ctx.tenant.delete_factor(id) {
         true => Ok(ApiResponse::no_content()),
@@ -79,7 +79,7 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
 }
 
 /// `POST /auth/factors/:id/challenge`
-pub fn challenge(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn challenge(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let body: ChallengeBody = ctx.body(BodySchema::ChallengeFactor)?;
     let template = non_empty(body.sms_template);

@@ -22,7 +22,7 @@ struct CreateBody {
 }
 
 /// `POST /user_management/users`
-pub fn create(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
+pub(crate) fn create(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let body: CreateBody = ctx.body(BodySchema::CreateUser)?;
     let now = ctx.now();
@@ -45,14 +45,14 @@ pub fn create(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
 }
 
 /// `GET /user_management/users/:id`
-pub fn get(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let user = ctx.tenant.user(id).ok_or_else(|| not_found(id))?;
     Ok(ApiResponse::json(StatusCode::OK, &user))
 }
 
 /// `DELETE /user_management/users/:id` (its factors go with it)
-pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
+pub(crate) fn delete(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     match ctx.tenant.delete_user(id) {
         true => Ok(ApiResponse::no_content()),
@@ -61,7 +61,7 @@ pub fn delete(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
 }
 
 /// The 404 for a user id this tenant does not have.
-pub fn not_found(id: &str) -> ApiError {
+pub(crate) fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {
         entity: Entity::User,
         id: id.to_owned(),

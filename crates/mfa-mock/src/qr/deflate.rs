@@ -45,7 +45,7 @@ struct RecordedRow {
 
 impl RowCompressor {
     /// A stream with the zlib and block headers written.
-    pub fn new() -> Result<RowCompressor, String> {
+    pub(super) fn new() -> Result<RowCompressor, String> {
         let codes = Codes::get()?;
         let mut bits = BitWriter::default();
         bits.out.extend_from_slice(&codes.header_bytes);
@@ -59,13 +59,13 @@ impl RowCompressor {
     }
 
     /// The same as `fdeflate::Compressor::write_data(row)`.
-    pub fn write_row(&mut self, row: &[u8]) {
+    pub(super) fn write_row(&mut self, row: &[u8]) {
         self.checksum.write(row);
         tokens(row, self.codes, &mut self.bits);
     }
 
     /// The same as [`Self::write_row`] with `filter` followed by `len - 1` zeros.
-    pub fn write_repeated_row(&mut self, filter: u8, len: usize) {
+    pub(super) fn write_repeated_row(&mut self, filter: u8, len: usize) {
         let codes = self.codes;
         let shape = (len, filter);
         let recorded = match &self.repeated {
@@ -92,7 +92,7 @@ impl RowCompressor {
     }
 
     /// The end-of-block code, padding to a byte, and the Adler-32 checksum.
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(super) fn finish(mut self) -> Vec<u8> {
         let (code, length) = self.codes.literal[END_OF_BLOCK];
         self.bits.write(code, length);
         let mut out = self.bits.flush();

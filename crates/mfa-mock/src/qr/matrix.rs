@@ -39,7 +39,7 @@ impl Matrix {
     }
 
     /// Whether the module at (x, y) is dark.
-    pub fn dark(&self, x: usize, y: usize) -> bool {
+    pub(super) fn dark(&self, x: usize, y: usize) -> bool {
         self.rows[y] >> x & 1 == 1
     }
 
@@ -66,7 +66,7 @@ pub(super) struct Unmasked {
 
 impl Unmasked {
     /// Takes the mask off `code`; `None` when the symbol is wider than [`MAX_SIZE`].
-    pub fn new(code: &QrCode) -> Option<Unmasked> {
+    pub(super) fn new(code: &QrCode) -> Option<Unmasked> {
         let size = usize::try_from(code.size()).ok()?;
         if size > MAX_SIZE {
             return None;
@@ -103,7 +103,7 @@ impl Unmasked {
     }
 
     /// Writes the symbol under `mask` into `out`, format information included.
-    pub fn apply(&self, mask: Mask, out: &mut Matrix) {
+    pub(super) fn apply(&self, mask: Mask, out: &mut Matrix) {
         let plane = &self.layout.masks[usize::from(mask.value())];
         out.size = self.plain.size;
         out.rows.clear();
@@ -126,7 +126,7 @@ impl Unmasked {
     }
 
     /// An all-light matrix of this symbol's size, for [`Unmasked::apply`] to fill.
-    pub fn scratch(&self) -> Matrix {
+    pub(super) fn scratch(&self) -> Matrix {
         Matrix::light(self.plain.size)
     }
 }

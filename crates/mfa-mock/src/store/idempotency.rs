@@ -18,9 +18,9 @@ use serde_json::Value;
 use crate::response::ApiResponse;
 
 /// How long a key is remembered.
-pub const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+pub(super) const KEY_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// How many keys one tenant keeps before old ones are dropped.
-pub const MAX_KEYS: usize = 10_000;
+pub(super) const MAX_KEYS: usize = 10_000;
 
 /// The remembered keys of one tenant.
 #[derive(Debug)]

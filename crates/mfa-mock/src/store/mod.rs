@@ -12,20 +12,21 @@ use std::sync::Arc;
 
 use dashmap::DashMap;
 
-pub use idempotency::{Begin, Idempotency};
-pub use page::{Order, Page, PageRequest};
-pub use tenant::{KEEP_SPENT_SECONDS, Objects, Tenant, TenantTemplate, VerifyRefusal};
+pub(crate) use idempotency::Begin;
+pub(crate) use page::{Order, PageRequest};
+pub use tenant::Tenant;
+pub(crate) use tenant::{Objects, TenantTemplate, VerifyRefusal};
 
 /// Every tenant's state, keyed by API key.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     tenants: DashMap<String, Arc<Tenant>>,
     template: TenantTemplate,
 }
 
 impl Store {
     /// An empty store whose tenants start as `template` says.
-    pub fn new(template: TenantTemplate) -> Self {
+    pub(crate) fn new(template: TenantTemplate) -> Self {
         Self {
             tenants: DashMap::new(),
             template,
@@ -33,7 +34,7 @@ impl Store {
     }
 
     /// The tenant for `api_key`, created empty on first use.
-    pub fn tenant(&self, api_key: &str) -> Arc<Tenant> {
+    pub(crate) fn tenant(&self, api_key: &str) -> Arc<Tenant> {
         if let Some(tenant) = self.tenants.get(api_key) {
             return Arc::clone(&tenant);
         }
@@ -46,21 +47,16 @@ impl Store {
 
     /// Forgets the tenant for `api_key` and frees its memory; its next request
     /// starts an empty one, as new.
-    pub fn reset(&self, api_key: &str) {
+    pub(crate) fn reset(&self, api_key: &str) {
         self.tenants.remove(api_key);
     }
 
     /// Every API key with its tenant.
-    pub fn tenants(&self) -> Vec<(String, Arc<Tenant>)> {
+    pub(crate) fn tenants(&self) -> Vec<(String, Arc<Tenant>)> {
         self.tenants
             .iter()
             .map(|entry| (entry.key().clone(), Arc::clone(entry.value())))
             .collect()
-    }
-
-    /// How many API keys have state.
-    pub fn tenant_count(&self) -> usize {
-        self.tenants.len()
     }
 }
 

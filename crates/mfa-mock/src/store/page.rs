@@ -63,7 +63,7 @@ fn ids_before<'a>(
 }
 
 /// The page of `ids` that `request` asks for, with its neighbours' cursors.
-pub fn page_of(ids: &BTreeSet<String>, request: &PageRequest) -> Page<String> {
+pub(super) fn page_of(ids: &BTreeSet<String>, request: &PageRequest) -> Page<String> {
     let data: Vec<String> = match &request.before {
         Some(cursor) => {
             let mut nearest: Vec<String> = ids_before(ids, request.order, cursor)

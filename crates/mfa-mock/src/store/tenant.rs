@@ -33,7 +33,7 @@ struct StoredFactor {
 
 /// How long (tenant time) a verified or expired challenge is kept, so a verify
 /// still gets `…previously_verified` or `…expired`, before it is pruned.
-pub const KEEP_SPENT_SECONDS: i64 = 3600;
+pub(super) const KEEP_SPENT_SECONDS: i64 = 3600;
 /// Shards per map of one tenant. DashMap's default grows with the core count,
 /// which costs kilobytes per API key; one key rarely sees much contention.
 const SHARDS: usize = 4;

@@ -48,7 +48,6 @@ async fn an_sms_template_is_sent_with_the_code_in_place_of_the_token() {
 
     let stored = app
         .app
-        .store
         .tenant(&app.key)
         .challenge(&reply.str("/id"))
         .expect("stored");

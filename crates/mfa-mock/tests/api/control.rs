@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use mfa_mock::Config;
-use mfa_mock::seed;
+use mfa_mock::SeedFile;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, independent_totp, spawn_app, spawn_app_with};
@@ -17,7 +17,7 @@ async fn freeze(app: &TestApp, at: &str) -> Value {
 }
 
 fn unix_seconds(rfc3339: &str) -> u64 {
-    let at = mfa_mock::clock::Timestamp::parse(rfc3339).expect("a timestamp");
+    let at = mfa_mock::Timestamp::parse(rfc3339).expect("a timestamp");
     at.unix_seconds()
 }
 
@@ -578,7 +578,7 @@ async fn controls_need_an_api_key() {
 
 #[tokio::test]
 async fn a_seed_file_gives_stable_ids_and_a_known_secret() {
-    let seeds = seed::parse(
+    let seeds = SeedFile::parse(
         r#"
 tenants:
   - api_key: sk_test_seeded

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use mfa_mock::clock::{Clock, ManualClock, Timestamp};
 use mfa_mock::{App, Config};
+use mfa_mock::{Clock, ManualClock, Timestamp};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;

@@ -134,7 +134,7 @@ async fn once_a_factor_is_deleted_none_of_its_challenges_verify() {
             );
         }
     }
-    let tenant = app.app.store.tenant(&app.key);
+    let tenant = app.app.tenant(&app.key);
     assert_eq!(
         tenant.challenge_count(),
         0,

@@ -169,7 +169,7 @@ async fn a_client_that_disconnects_mid_body_leaves_no_partial_state() {
     mid_headers.truncate(mid_headers.len() - whole.len() - 2);
 
     hang_up_after(&app, &[&longer, &unterminated, &mid_headers]).await;
-    let tenant = app.app.store.tenant(&app.key);
+    let tenant = app.app.tenant(&app.key);
     let left_behind = tenant.factor_count();
     let after = app.enroll_generic().await;
 

@@ -21,9 +21,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::{HeaderValue, Method, header};
-use mfa_mock::clock::Timestamp;
-use mfa_mock::request::ApiRequest;
-use mfa_mock::response::ApiResponse;
+use mfa_mock::ApiRequest;
+use mfa_mock::ApiResponse;
+use mfa_mock::Timestamp;
 use mfa_mock::{App, Config};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;

@@ -2,10 +2,10 @@
 //! the tenant predicts every status on the way.
 
 use http::Method;
-use mfa_mock::clock::Timestamp;
-use mfa_mock::model::ExpectedCode;
-use mfa_mock::response::ApiResponse;
-use mfa_mock::store::Tenant;
+use mfa_mock::ApiResponse;
+use mfa_mock::ExpectedCode;
+use mfa_mock::Tenant;
+use mfa_mock::Timestamp;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde_json::{Value, json};
@@ -81,7 +81,7 @@ struct Model {
 
 impl Model {
     fn tenant(&self) -> std::sync::Arc<Tenant> {
-        app().store.tenant(&self.key)
+        app().tenant(&self.key)
     }
 
     fn now(&self) -> Timestamp {
@@ -196,7 +196,7 @@ impl Model {
             (422, Some("authentication_challenge_previously_verified"))
         } else if challenge.expires_at.is_some_and(|expiry| now >= expiry) {
             (422, Some("authentication_challenge_expired"))
-        } else if challenge.failed >= app().config.attempt_limit {
+        } else if challenge.failed >= app().config().attempt_limit {
             (400, Some("one_time_code_too_many_attempts"))
         } else {
             (201, None)

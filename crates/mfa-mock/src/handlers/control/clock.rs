@@ -4,12 +4,12 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{body, no_query};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::request::ApiRequest;
+use crate::handlers::Ctx;
 use crate::response::ApiResponse;
-use crate::store::Tenant;
+use crate::router::Answer;
+use crate::validation::BodySchema;
 
 /// The furthest one `advance_seconds` may move the clock: about ten years.
 const MAX_ADVANCE_SECONDS: i64 = 10 * 366 * 24 * 60 * 60;
@@ -25,46 +25,59 @@ struct ClockChange {
     resume: Option<bool>,
 }
 
+/// The one change a valid body asks for.
+enum Move {
+    Freeze(Timestamp),
+    Advance(i64),
+    Resume,
+}
+
 /// `{"object": "clock", "now": …, "frozen": …}`
-pub fn show(tenant: &Tenant) -> ApiResponse {
-    let clock =
-        json!({"object": "clock", "now": tenant.clock.now(), "frozen": tenant.clock.is_frozen()});
-    ApiResponse::json(StatusCode::OK, clock)
+pub(crate) fn show(ctx: &Ctx<'_>) -> Answer {
+    ctx.query(&[])?;
+    Ok(shown(ctx))
+}
+
+fn shown(ctx: &Ctx<'_>) -> ApiResponse {
+    let clock = &ctx.tenant.clock;
+    let json = json!({"object": "clock", "now": clock.now(), "frozen": clock.is_frozen()});
+    ApiResponse::json(StatusCode::OK, json)
 }
 
 /// Applies exactly one of `freeze_at`, `advance_seconds` or `resume`.
-pub fn change(tenant: &Tenant, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    no_query(request)?;
-    let change: ClockChange = body(request, EXAMPLE)?;
-    match (change.freeze_at, change.advance_seconds, change.resume) {
-        (Some(text), None, None) => {
-            let at = Timestamp::parse(&text).ok_or_else(|| {
-                ApiError::invalid("freeze_at", "invalid_format", format!(
-                    "`freeze_at` must be an RFC 3339 timestamp, e.g. \"2026-01-15T12:00:00Z\"; got \"{text}\"."
-                ))
-            })?;
-            tenant.clock.freeze_at(at);
-        }
-        (None, Some(seconds), None) if seconds.abs() <= MAX_ADVANCE_SECONDS => {
-            tenant.clock.advance(seconds)
-        }
-        (None, Some(_), None) => {
-            return Err(ApiError::invalid(
-                "advance_seconds",
-                "out_of_range",
-                format!(
-                    "`advance_seconds` must be between -{MAX_ADVANCE_SECONDS} and {MAX_ADVANCE_SECONDS}."
-                ),
-            ));
-        }
-        (None, None, Some(true)) => tenant.clock.resume(),
-        _ => {
-            return Err(ApiError::invalid(
-                "body",
-                "invalid_value",
-                format!("Send exactly one of {EXAMPLE}"),
-            ));
-        }
+pub(crate) fn change(ctx: &Ctx<'_>) -> Answer {
+    ctx.query(&[])?;
+    let clock = &ctx.tenant.clock;
+    match ctx.control_body(BodySchema::ChangeClock, EXAMPLE, planned)? {
+        Move::Freeze(at) => clock.freeze_at(at),
+        Move::Advance(seconds) => clock.advance(seconds),
+        Move::Resume => clock.resume(),
     }
-    Ok(show(tenant))
+    Ok(shown(ctx))
+}
+
+fn planned(change: ClockChange) -> Result<Move, ApiError> {
+    match (change.freeze_at, change.advance_seconds, change.resume) {
+        (Some(text), None, None) => Timestamp::parse(&text).map(Move::Freeze).ok_or_else(|| {
+            ApiError::invalid("freeze_at", "invalid_format", format!(
+                "`freeze_at` must be an RFC 3339 timestamp, e.g. \"2026-01-15T12:00:00Z\"; got \"{text}\"."
+            ))
+        }),
+        (None, Some(seconds), None) if seconds.abs() <= MAX_ADVANCE_SECONDS => {
+            Ok(Move::Advance(seconds))
+        }
+        (None, Some(_), None) => Err(ApiError::invalid(
+            "advance_seconds",
+            "out_of_range",
+            format!(
+                "`advance_seconds` must be between -{MAX_ADVANCE_SECONDS} and {MAX_ADVANCE_SECONDS}."
+            ),
+        )),
+        (None, None, Some(true)) => Ok(Move::Resume),
+        _ => Err(ApiError::invalid(
+            "body",
+            "invalid_value",
+            format!("Send exactly one of {EXAMPLE}"),
+        )),
+    }
 }

@@ -1,27 +1,33 @@
-//! `GET` and `PUT /_mock/state`: the tenant's users, factors (secrets included)
-//! and challenges as one document.
+//! `GET` and `PUT /_mock/state`: the tenant's users, factors (secrets
+//! included) and challenges as one document; `POST /_mock/reset` empties it.
+//! The document itself is `state.rs`'s.
 
 use http::StatusCode;
 
-use super::{body, no_query};
 use crate::error::ApiError;
-use crate::request::ApiRequest;
+use crate::handlers::Ctx;
 use crate::response::ApiResponse;
+use crate::router::Answer;
 use crate::state::{self, TenantState};
-use crate::store::Tenant;
+use crate::validation::BodySchema;
 
 const EXAMPLE: &str = r#"{"users": [{"email": "ada@example.com"}], "factors": [{"type": "totp", "totp": {"issuer": "Foo Corp", "user": "ada@example.com", "secret": "JBSWY3DPEHPK3PXP"}}]} (the shape GET /_mock/state returns)"#;
 
 /// The tenant's state.
-pub fn export(tenant: &Tenant) -> ApiResponse {
-    let json = serde_json::to_value(state::export(tenant)).unwrap_or_default();
+pub(crate) fn export(ctx: &Ctx<'_>) -> Answer {
+    ctx.query(&[])?;
+    Ok(exported(ctx))
+}
+
+fn exported(ctx: &Ctx<'_>) -> ApiResponse {
+    let json = serde_json::to_value(state::export(ctx.tenant)).unwrap_or_default();
     ApiResponse::json(StatusCode::OK, json)
 }
 
 /// Replaces the tenant's state with the body's; answers with the state as it now is.
-pub fn import(tenant: &Tenant, request: &ApiRequest) -> Result<ApiResponse, ApiError> {
-    no_query(request)?;
-    if request.json_object()?.is_empty() {
+pub(crate) fn import(ctx: &Ctx<'_>) -> Answer {
+    ctx.query(&[])?;
+    if ctx.request.json_object()?.is_empty() {
         return Err(ApiError::invalid(
             "body",
             "required",
@@ -30,7 +36,14 @@ pub fn import(tenant: &Tenant, request: &ApiRequest) -> Result<ApiResponse, ApiE
             ),
         ));
     }
-    let document: TenantState = body(request, EXAMPLE)?;
-    state::import(tenant, &document).map_err(ApiError::Validation)?;
-    Ok(export(tenant))
+    let document: TenantState = ctx.control_body(BodySchema::ImportState, EXAMPLE, Ok)?;
+    state::import(ctx.tenant, &document).map_err(ApiError::Validation)?;
+    Ok(exported(ctx))
+}
+
+/// Forgets the tenant of the request's key; its next request starts empty.
+pub(crate) fn reset(ctx: &Ctx<'_>) -> Answer {
+    ctx.query(&[])?;
+    ctx.store.reset(ctx.api_key);
+    Ok(ApiResponse::no_content())
 }

@@ -90,7 +90,7 @@ async fn unknown_methods_are_a_405_with_allow_on_known_paths_and_a_404_elsewhere
         ),
         (b"PATCH", b"/user_management/users", "POST"),
         (b"get", b"/health", "GET"),
-        (b"HEAD", b"/user_management/users/user_1", "GET, DELETE"),
+        (b"PUT", b"/user_management/users/user_1", "GET, DELETE"),
         (
             long_method.as_bytes(),
             b"/user_management/users/user_1/auth_factors",
@@ -100,9 +100,7 @@ async fn unknown_methods_are_a_405_with_allow_on_known_paths_and_a_404_elsewhere
     for (method, path, allowed) in table {
         let label = String::from_utf8_lossy(&method[..method.len().min(20)]).into_owned();
         let reply = raw::exchange(&app.base_url, &send(&app, method, path, &[], b"")).await;
-        if method != b"HEAD" {
-            check(&reply, &Expect::Error(405, "method_not_allowed"), &label);
-        }
+        check(&reply, &Expect::Error(405, "method_not_allowed"), &label);
         assert_eq!(
             (reply.status, reply.header("allow")),
             (405, Some(allowed)),
@@ -120,4 +118,41 @@ async fn unknown_methods_are_a_405_with_allow_on_known_paths_and_a_404_elsewhere
         )],
     )
     .await;
+}
+
+#[tokio::test]
+async fn head_answers_as_get_would_without_the_body() {
+    let app = spawn_app().await;
+    let factor = app.enroll_totp().await.str("/id");
+    for path in ["/health".to_owned(), format!("/auth/factors/{factor}")] {
+        let get = raw::exchange(
+            &app.base_url,
+            &send(&app, b"GET", path.as_bytes(), &[], b""),
+        )
+        .await;
+        let head = raw::exchange(
+            &app.base_url,
+            &send(&app, b"HEAD", path.as_bytes(), &[], b""),
+        )
+        .await;
+
+        assert_eq!(head.status, get.status, "{path}");
+        assert!(head.body.is_empty(), "{path}: {}", head.text());
+        assert_eq!(
+            head.header("content-length"),
+            Some(get.body.len().to_string().as_str()),
+            "{path}"
+        );
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "{path}"
+        );
+    }
+    let missing = raw::exchange(
+        &app.base_url,
+        &send(&app, b"HEAD", b"/auth/factors/nope", &[], b""),
+    )
+    .await;
+    assert_eq!((missing.status, missing.body.len()), (404, 0));
 }
