@@ -19,11 +19,7 @@ use http::Method;
 use percent_encoding::percent_decode_str;
 
 use crate::error::ApiError;
-use crate::handlers::{self, Ctx, Env, control};
-use crate::response::ApiResponse;
-
-/// What a handler returns; the pipeline turns an error into its response.
-pub(crate) type Answer = Result<ApiResponse, ApiError>;
+use crate::handlers::{self, Answer, Ctx, Env, control};
 
 /// How a row is served, and so what its handler is given.
 #[derive(Clone, Copy)]

@@ -28,6 +28,9 @@ use crate::response::ApiResponse;
 use crate::store::{Store, Tenant};
 use crate::validation::{BodySchema, RequestSchemas};
 
+/// What a handler returns; the pipeline turns an error into its response.
+pub(crate) type Answer = Result<ApiResponse, ApiError>;
+
 /// What every handler may use, key or no key.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Env<'a> {

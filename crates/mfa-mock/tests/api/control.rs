@@ -610,3 +610,30 @@ tenants:
         true
     );
 }
+
+#[tokio::test]
+async fn a_control_body_only_the_schema_refuses_gets_the_same_422_as_a_bad_enroll() {
+    let app = spawn_app().await;
+    let document = json!({"users": [{"id": "ada", "email": "ada@example.com"}]});
+
+    let refused = app
+        .send(
+            app.client
+                .put(app.url("/_mock/state"))
+                .bearer_auth(&app.key)
+                .json(&document),
+        )
+        .await;
+    let enroll = app.post("/auth/factors/enroll", json!({"type": 5})).await;
+
+    let refused = refused.expect(422);
+    let enroll = enroll.expect(422);
+    assert_eq!(refused["code"], enroll["code"]);
+    assert_eq!(refused["message"], enroll["message"]);
+    assert_eq!(refused["errors"][0]["field"], "users.0.id");
+    assert_eq!(refused["errors"][0]["code"], "users_0_id_invalid");
+    assert!(
+        app.app.tenant(&app.key).user("ada").is_none(),
+        "nothing was imported"
+    );
+}

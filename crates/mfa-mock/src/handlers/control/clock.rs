@@ -6,9 +6,9 @@ use serde_json::json;
 
 use crate::clock::Timestamp;
 use crate::error::ApiError;
+use crate::handlers::Answer;
 use crate::handlers::Ctx;
 use crate::response::ApiResponse;
-use crate::router::Answer;
 use crate::validation::BodySchema;
 
 /// The furthest one `advance_seconds` may move the clock: about ten years.

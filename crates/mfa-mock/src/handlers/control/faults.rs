@@ -6,10 +6,10 @@ use http::StatusCode;
 use super::list as list_json;
 use crate::error::{ApiError, Entity};
 use crate::faults::{Fault, FaultSpec};
+use crate::handlers::Answer;
 use crate::handlers::Ctx;
 use crate::ids::IdKind;
 use crate::response::ApiResponse;
-use crate::router::Answer;
 use crate::validation::BodySchema;
 
 const EXAMPLE: &str =

@@ -1,10 +1,10 @@
 //! `GET` and `DELETE /_mock/requests`: the tenant's request journal.
 
 use super::list as list_json;
+use crate::handlers::Answer;
 use crate::handlers::Ctx;
 use crate::journal::JournalEntry;
 use crate::response::ApiResponse;
-use crate::router::Answer;
 
 /// The journaled requests, newest first.
 pub(crate) fn list(ctx: &Ctx<'_>) -> Answer {

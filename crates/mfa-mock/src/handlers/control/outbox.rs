@@ -2,11 +2,11 @@
 //! newest first.
 
 use super::list as list_json;
+use crate::handlers::Answer;
 use crate::handlers::Ctx;
 use crate::outbox::SmsFilter;
 use crate::phone;
 use crate::response::ApiResponse;
-use crate::router::Answer;
 
 const FILTERS: [&str; 5] = [
     "phone_number",

@@ -5,9 +5,9 @@
 use http::StatusCode;
 
 use crate::error::ApiError;
+use crate::handlers::Answer;
 use crate::handlers::Ctx;
 use crate::response::ApiResponse;
-use crate::router::Answer;
 use crate::state::{self, TenantState};
 use crate::validation::BodySchema;
 
