@@ -9,8 +9,8 @@
 use std::io;
 use std::path::Path;
 
-use crate::seed::{SeedFile, SeedTenant};
-use crate::state;
+use crate::seed::SeedFile;
+use crate::state::{self, TenantState};
 use crate::store::Store;
 
 /// The seed file at `path`, or `None` when there is no file yet.
@@ -38,19 +38,19 @@ pub(crate) fn save(store: &Store, path: &Path) -> io::Result<()> {
 
 /// Every API key with users, factors, challenges or a frozen clock.
 pub(crate) fn snapshot(store: &Store) -> SeedFile {
-    let mut tenants: Vec<SeedTenant> = store
+    let mut tenants: Vec<TenantState> = store
         .tenants()
         .into_iter()
         .filter_map(|(api_key, tenant)| {
             let exported = state::export(&tenant);
             let frozen = tenant.clock.is_frozen();
             let empty = exported.users.is_empty() && exported.factors.is_empty();
-            (!empty || frozen).then(|| SeedTenant {
-                api_key,
+            (!empty || frozen).then(|| TenantState {
+                object: None,
+                api_key: Some(api_key),
                 freeze_at: frozen.then(|| tenant.clock.now().to_string()),
-                users: exported.users,
-                factors: exported.factors,
-                challenges: exported.challenges,
+                clock: None,
+                ..exported
             })
         })
         .collect();

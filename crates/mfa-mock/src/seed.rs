@@ -15,41 +15,23 @@
 //!         totp: { issuer: Foo Corp, user: ada@example.com, secret: JBSWY3DPEHPK3PXP }
 //! ```
 //!
-//! YAML or JSON (JSON is YAML). Each tenant takes the fields of a
-//! `GET /_mock/state` document.
+//! YAML or JSON (JSON is YAML). Each tenant is a `GET /_mock/state` document
+//! ([`TenantState`], owned by `state.rs`) with its `api_key`; this module only
+//! parses the file and applies it to a store. Reading and writing the state
+//! file is `persist.rs`'s.
 
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::state::{self, ChallengeRecord, FactorRecord, TenantState, UserRecord};
+use crate::state::{self, TenantState};
 use crate::store::Store;
 
-/// A whole seed file.
+/// A whole seed file (or state file): one state document per API key.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedFile {
-    /// One entry per API key.
-    pub tenants: Vec<SeedTenant>,
-}
-
-/// The starting state of one API key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedTenant {
-    /// The key whose tenant this fills.
-    pub api_key: String,
-    /// Where the tenant's clock starts frozen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub freeze_at: Option<String>,
-    /// Its users.
-    #[serde(default)]
-    pub users: Vec<UserRecord>,
-    /// Its factors.
-    #[serde(default)]
-    pub factors: Vec<FactorRecord>,
-    /// Its challenges.
-    #[serde(default)]
-    pub challenges: Vec<ChallengeRecord>,
+    /// One entry per API key, each naming its `api_key`.
+    pub(crate) tenants: Vec<TenantState>,
 }
 
 impl SeedFile {
@@ -62,26 +44,26 @@ impl SeedFile {
 /// Loads every tenant of `seeds` into `store`.
 pub(crate) fn apply(store: &Store, seeds: &SeedFile) -> Result<(), String> {
     for (index, seed) in seeds.tenants.iter().enumerate() {
-        let at = format!("seed file: tenants[{index}] ({})", seed.api_key);
-        if seed.api_key.starts_with("sk_live_") {
+        let api_key = seed.api_key.as_deref().unwrap_or_default();
+        let at = format!("seed file: tenants[{index}] ({api_key})");
+        if api_key.is_empty() {
+            return Err(format!(
+                "{at}: api_key is required, e.g. api_key: sk_test_ci"
+            ));
+        }
+        if api_key.starts_with("sk_live_") {
             return Err(format!(
                 "{at}: live keys (sk_live_...) are never accepted; use an sk_test_ key"
             ));
         }
-        let tenant = store.tenant(&seed.api_key);
+        let tenant = store.tenant(api_key);
         if let Some(text) = &seed.freeze_at {
             let at_time = Timestamp::parse(text).ok_or_else(|| {
                 format!("{at}: freeze_at must be an RFC 3339 timestamp; got \"{text}\"")
             })?;
             tenant.clock.freeze_at(at_time);
         }
-        let document = TenantState {
-            users: seed.users.clone(),
-            factors: seed.factors.clone(),
-            challenges: seed.challenges.clone(),
-            ..TenantState::default()
-        };
-        state::import(&tenant, &document).map_err(|problems| {
+        state::import(&tenant, seed).map_err(|problems| {
             let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
             format!("{at}: {}", list.join(" "))
         })?;
@@ -135,5 +117,19 @@ tenants:
         let live = SeedFile::parse("tenants:\n  - api_key: sk_live_x\n").expect("parses");
         let error = apply(&Store::default(), &live).expect_err("live key");
         assert!(error.contains("sk_live_"), "{error}");
+    }
+
+    #[test]
+    fn a_seed_entry_is_a_state_document_with_its_api_key() {
+        let exported = "tenants:\n  - object: state\n    api_key: sk_test_s\n    clock: { now: \"2026-01-15T12:00:00Z\", frozen: true }\n    users: [{ email: a@b.c }]\n";
+        let store = Store::default();
+        apply(&store, &SeedFile::parse(exported).expect("parses")).expect("applies");
+        let tenant = store.tenant("sk_test_s");
+        assert_eq!(tenant.clock.now().to_string(), "2026-01-15T12:00:00.000Z");
+        assert_eq!(state::export(&tenant).users.len(), 1);
+
+        let keyless = SeedFile::parse("tenants:\n  - users: []\n").expect("parses");
+        let error = apply(&Store::default(), &keyless).expect_err("no key");
+        assert!(error.contains("api_key is required"), "{error}");
     }
 }

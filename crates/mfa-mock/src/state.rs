@@ -1,5 +1,8 @@
 //! A tenant's state as a JSON (or YAML) document: what `GET /_mock/state`
-//! exports, `PUT /_mock/state` imports, and a `--seed-file` lists per API key.
+//! exports, `PUT /_mock/state` imports, and a `--seed-file` or `--state-file`
+//! lists per API key. One type, [`TenantState`], is all three: a seed entry is
+//! a state document that also names its `api_key` (and may say `freeze_at`),
+//! so what one exports can seed another run unchanged.
 //!
 //! Exports are complete (secrets and one-time codes included) and import back
 //! unchanged. Hand-written documents may leave out ids, timestamps, TOTP
@@ -24,6 +27,14 @@ pub(crate) struct TenantState {
     /// `"state"` on export; ignored on import.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
+    /// The API key whose tenant this is: required in a seed or state file,
+    /// refused by `PUT /_mock/state` (the request's own key decides there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// Seed files only: where the tenant's clock starts frozen (RFC 3339),
+    /// shorter to write by hand than `clock`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freeze_at: Option<String>,
     /// The tenant's clock; on import a frozen clock is frozen at `now`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock: Option<ClockState>,
@@ -51,7 +62,7 @@ pub(crate) struct ClockState {
 /// A user in a state document.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct UserRecord {
+pub(crate) struct UserRecord {
     /// `"user"`; ignored on import.
     #[serde(default, skip_serializing)]
     pub object: Option<String>,
@@ -92,7 +103,7 @@ pub struct UserRecord {
 /// A factor in a state document.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct FactorRecord {
+pub(crate) struct FactorRecord {
     /// `"authentication_factor"`; ignored on import.
     #[serde(default, skip_serializing)]
     pub object: Option<String>,
@@ -122,7 +133,7 @@ pub struct FactorRecord {
 /// A TOTP factor's details, secret included.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct TotpRecord {
+pub(crate) struct TotpRecord {
     /// Shown in the authenticator app above the code.
     pub issuer: String,
     /// The account name shown in the app.
@@ -135,7 +146,7 @@ pub struct TotpRecord {
 /// An SMS factor's details.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct SmsRecord {
+pub(crate) struct SmsRecord {
     /// The phone number (normalised to E.164 on import).
     pub phone_number: String,
 }
@@ -143,7 +154,7 @@ pub struct SmsRecord {
 /// A challenge in a state document.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct ChallengeRecord {
+pub(crate) struct ChallengeRecord {
     /// `"authentication_challenge"`; ignored on import.
     #[serde(default, skip_serializing)]
     pub object: Option<String>,
@@ -177,6 +188,8 @@ pub(crate) fn export(tenant: &Tenant) -> TenantState {
     let objects = tenant.snapshot();
     TenantState {
         object: Some("state".to_owned()),
+        api_key: None,
+        freeze_at: None,
         clock: Some(ClockState {
             now: tenant.clock.now().to_string(),
             frozen: tenant.clock.is_frozen(),

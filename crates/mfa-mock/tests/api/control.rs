@@ -637,3 +637,25 @@ async fn a_control_body_only_the_schema_refuses_gets_the_same_422_as_a_bad_enrol
         "nothing was imported"
     );
 }
+
+#[tokio::test]
+async fn a_state_import_naming_an_api_key_is_refused_because_the_request_key_decides() {
+    let app = spawn_app().await;
+    let document = json!({"api_key": "sk_test_other", "users": [{"email": "ada@example.com"}]});
+
+    let reply = app
+        .send(
+            app.client
+                .put(app.url("/_mock/state"))
+                .bearer_auth(&app.key)
+                .json(&document),
+        )
+        .await;
+
+    assert_eq!(reply.expect(422)["errors"][0]["field"], "api_key");
+    assert!(
+        app.get("/_mock/state").await.body["users"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+}

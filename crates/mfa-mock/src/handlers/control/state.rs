@@ -36,9 +36,29 @@ pub(crate) fn import(ctx: &Ctx<'_>) -> Answer {
             ),
         ));
     }
-    let document: TenantState = ctx.control_body(BodySchema::ImportState, EXAMPLE, Ok)?;
+    let document = ctx.control_body(BodySchema::ImportState, EXAMPLE, seed_fields_refused)?;
     state::import(ctx.tenant, &document).map_err(ApiError::Validation)?;
     Ok(exported(ctx))
+}
+
+/// `api_key` and `freeze_at` belong to seed files: here the request's key
+/// names the tenant, and `clock` sets its time.
+fn seed_fields_refused(document: TenantState) -> Result<TenantState, ApiError> {
+    let refused = |field: &str, instead: &str| {
+        ApiError::invalid(
+            field,
+            "unknown_field",
+            format!("`{field}` belongs in a seed file; {instead}. Send e.g. {EXAMPLE}"),
+        )
+    };
+    match (&document.api_key, &document.freeze_at) {
+        (Some(_), _) => Err(refused("api_key", "the request's API key names the tenant")),
+        (_, Some(_)) => Err(refused(
+            "freeze_at",
+            "send \"clock\": {\"now\": \"2026-01-15T12:00:00Z\", \"frozen\": true}",
+        )),
+        (None, None) => Ok(document),
+    }
 }
 
 /// Forgets the tenant of the request's key; its next request starts empty.
