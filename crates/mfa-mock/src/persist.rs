@@ -5,6 +5,11 @@
 //! The file is a seed file (see `seed.rs`), so it can also seed other runs. The
 //! SMS outbox, request journal, faults and idempotency keys are not kept: they
 //! describe a run, not the world it built.
+//!
+//! This is the only code that reads or writes the state file; `app.rs` calls
+//! `load` at start and `server.rs` calls `save` at shutdown. The document
+//! is `state.rs`'s and applying it is `seed.rs`'s: this module only moves it
+//! between the store and the disk, atomically.
 
 use std::io;
 use std::path::Path;

@@ -3,6 +3,9 @@
 //! A hyper request becomes an owned [`ApiRequest`] once, with the body-size
 //! limit enforced on the way in. Everything behind it (auth, routing, handlers)
 //! is a plain function of owned data that tests can call without a socket.
+//!
+//! It knows nothing of routes or schemas: it says what arrived (JSON object,
+//! nulls dropped) and leaves what is allowed to `handlers` and `validation`.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{HeaderMap, Method, Request, header};

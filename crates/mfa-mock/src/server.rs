@@ -1,5 +1,10 @@
 //! The accept loop: connections, HTTP/1.1, graceful shutdown. Nothing here
 //! knows about WorkOS; every request goes to [`App::handle`].
+//!
+//! It must not route, authenticate or touch a tenant: keeping the socket here
+//! and the meaning in `app.rs` is what lets every other module be tested
+//! without one. A `HEAD` is answered by hyper from the `GET` response, which
+//! drops the body and keeps its `Content-Length`.
 
 use std::convert::Infallible;
 use std::future::{Future, poll_fn};

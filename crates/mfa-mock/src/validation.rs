@@ -6,6 +6,10 @@
 //! own `description`, what to send instead. Unknown fields are reported
 //! separately as tolerated: real SDKs send extra keys and the real API ignores
 //! them.
+//!
+//! This is the only module that loads schema files (API and `/_mock/` bodies
+//! alike, plus the object schemas they refer to), so moving `schemas/` touches
+//! one place. It judges a body; it never sees a tenant or builds a response.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{Draft, Registry, ValidationError, Validator};

@@ -3,6 +3,10 @@
 //! This folder is the only code that touches dashmap. [`Store`] finds (or
 //! makes) a tenant; `tenant.rs` holds a tenant's objects, `page.rs` pages a
 //! user's factors, `idempotency.rs` remembers responses by `Idempotency-Key`.
+//!
+//! Every method is synchronous and returns owned data, so no lock outlives a
+//! call and each read-modify-write is one call, hence atomic. The store knows
+//! nothing of HTTP, routes or JSON bodies: handlers translate, the store keeps.
 
 mod idempotency;
 mod page;

@@ -239,7 +239,7 @@ impl Tenant {
         Some(challenge)
     }
 
-    /// Drops the challenges that are past use for longer than [`KEEP_SPENT_SECONDS`]
+    /// Drops the challenges that are past use for longer than `KEEP_SPENT_SECONDS`
     /// at `now`: expired ones, and verified ones. Until then a verify still gets
     /// the documented 422; afterwards it gets a 404. Returns how many went.
     pub fn prune_challenges(&self, now: Timestamp) -> usize {

@@ -1,6 +1,6 @@
 //! The test controls under `/_mock/`: clock, SMS outbox, request journal,
 //! faults and state. Each is scoped to the request's API key through the same
-//! [`Ctx`] as the WorkOS operations, parses bodies and queries the same way,
+//! [`Ctx`](super::Ctx) as the WorkOS operations, parses bodies and queries the same way,
 //! and is neither journaled nor subject to faults (the pipeline in `app.rs`
 //! decides that from the route table, not from here).
 
