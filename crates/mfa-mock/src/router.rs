@@ -208,20 +208,16 @@ pub(crate) fn listed_patterns() -> Vec<&'static str> {
 /// The `:id` segment's value if `segments` fit `pattern` (empty when the
 /// pattern has no parameter), else `None`.
 fn fit(pattern: &str, segments: &[String]) -> Option<String> {
-    let parts: Vec<&str> = pattern[1..].split('/').collect();
-    if parts.len() != segments.len() {
-        return None;
-    }
+    let mut parts = pattern.strip_prefix('/')?.split('/');
     let mut id = String::new();
-    for (part, segment) in parts.iter().zip(segments) {
-        match part.strip_prefix(':') {
-            Some(_) if !segment.is_empty() => id.clone_from(segment),
-            Some(_) => return None,
-            None if part == segment => {}
-            None => return None,
+    for segment in segments {
+        match parts.next()? {
+            part if part.starts_with(':') && !segment.is_empty() => id.clone_from(segment),
+            part if part == segment => {}
+            _ => return None,
         }
     }
-    Some(id)
+    parts.next().is_none().then_some(id)
 }
 
 fn decode(segment: &str) -> String {
