@@ -40,6 +40,7 @@ mod server;
 mod state;
 mod store;
 mod totp;
+mod ui;
 mod validation;
 
 pub use app::App;

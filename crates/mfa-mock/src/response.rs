@@ -20,6 +20,8 @@ pub struct ApiResponse {
     pub status: StatusCode,
     /// The JSON body, or `None` for an empty body without a content type.
     pub body: Option<JsonBody>,
+    /// A body built into the binary (the inspector page), sent when there is no JSON body.
+    pub document: Option<Document>,
     /// Headers beyond content type and request id (e.g. `Allow`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// How long to wait before sending it (an injected fault's delay).
@@ -34,6 +36,7 @@ impl ApiResponse {
         Self {
             status,
             body: Some(JsonBody::encode(&body)),
+            document: None,
             headers: Vec::new(),
             delay: None,
             request_id: None,
@@ -45,6 +48,19 @@ impl ApiResponse {
         Self {
             status: StatusCode::NO_CONTENT,
             body: None,
+            document: None,
+            headers: Vec::new(),
+            delay: None,
+            request_id: None,
+        }
+    }
+
+    /// `200 OK` with `document` as the body.
+    pub fn document(document: Document) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: None,
+            document: Some(document),
             headers: Vec::new(),
             delay: None,
             request_id: None,
@@ -56,6 +72,15 @@ impl ApiResponse {
         self.headers.push((name, value));
         self
     }
+}
+
+/// A body that is not JSON: bytes built into the binary, with their content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Document {
+    /// The bytes sent.
+    pub bytes: &'static [u8],
+    /// Their `Content-Type`.
+    pub content_type: &'static str,
 }
 
 /// A JSON body, encoded once when the response is made.

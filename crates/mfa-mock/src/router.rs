@@ -20,6 +20,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::error::ApiError;
 use crate::handlers::{self, Answer, Ctx, Env, control};
+use crate::ui;
 
 /// How a row is served, and so what its handler is given.
 #[derive(Clone, Copy)]
@@ -54,7 +55,7 @@ use Handler::{Api, Control, Public};
 
 /// Every route, static patterns before the parameterised ones they overlap.
 /// Rows of one pattern are listed in the order a 405's `Allow` names them.
-pub(crate) static ROUTES: [Row; 23] = [
+pub(crate) static ROUTES: [Row; 24] = [
     row(
         Method::POST,
         "/auth/factors/enroll",
@@ -106,6 +107,7 @@ pub(crate) static ROUTES: [Row; 23] = [
         Api(|ctx| handlers::authkit::enroll(ctx, ctx.id)),
     ),
     row(Method::GET, "/health", Public(handlers::health)),
+    row(Method::GET, "/_mock/ui", Public(ui::page)),
     row(Method::GET, "/_mock/clock", Control(control::clock::show)),
     row(
         Method::POST,

@@ -140,18 +140,19 @@ async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>>
 }
 
 fn to_hyper(response: ApiResponse, request_id: String) -> Response<Full<Bytes>> {
-    let body = match &response.body {
-        Some(json) => json.bytes().clone(),
-        None => Bytes::new(),
+    let (body, content_type) = match (&response.body, response.document) {
+        (Some(json), _) => (json.bytes().clone(), Some(JSON_CONTENT_TYPE)),
+        (None, Some(document)) => (
+            Bytes::from_static(document.bytes),
+            Some(document.content_type),
+        ),
+        (None, None) => (Bytes::new(), None),
     };
     let mut hyper_response = Response::new(Full::new(body));
     *hyper_response.status_mut() = response.status;
     let headers = hyper_response.headers_mut();
-    if response.body.is_some() {
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(JSON_CONTENT_TYPE),
-        );
+    if let Some(content_type) = content_type {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if let Ok(value) = HeaderValue::from_maybe_shared(Bytes::from(request_id)) {
         headers.insert(X_REQUEST_ID, value);

@@ -15,4 +15,5 @@ mod raw;
 mod shutdown;
 mod slow_clients;
 mod tenants;
+mod ui;
 mod users;

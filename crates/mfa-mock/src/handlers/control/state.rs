@@ -13,10 +13,29 @@ use crate::validation::BodySchema;
 
 const EXAMPLE: &str = r#"{"users": [{"email": "ada@example.com"}], "factors": [{"type": "totp", "totp": {"issuer": "Foo Corp", "user": "ada@example.com", "secret": "JBSWY3DPEHPK3PXP"}}]} (the shape GET /_mock/state returns)"#;
 
-/// The tenant's state.
+/// The tenant's state; with `include=qr_code`, each TOTP factor's `uri` and
+/// `qr_code` too (what the inspector page shows to scan).
 pub(crate) fn export(ctx: &Ctx<'_>) -> Answer {
-    ctx.query(&[])?;
-    Ok(exported(ctx))
+    let mut with_qr_codes = false;
+    for (_, value) in ctx.query(&["include"])? {
+        match value.as_str() {
+            "qr_code" => with_qr_codes = true,
+            _ => {
+                return Err(ApiError::invalid(
+                    "include",
+                    "invalid_value",
+                    format!("`include` takes only `qr_code`; got \"{value}\"."),
+                ));
+            }
+        }
+    }
+    if !with_qr_codes {
+        return Ok(exported(ctx));
+    }
+    let mut document = state::export(ctx.tenant);
+    state::add_qr_codes(&mut document);
+    let json = serde_json::to_value(document).unwrap_or_default();
+    Ok(ApiResponse::json(StatusCode::OK, json))
 }
 
 fn exported(ctx: &Ctx<'_>) -> ApiResponse {
