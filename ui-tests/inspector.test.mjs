@@ -65,6 +65,24 @@ test('the factors view shows each TOTP QR code, which decodes to its URI, and th
   assertClean(page);
 });
 
+test('without a secure context the factors view keeps the QR code and secret and says why there is no code', async () => {
+  const call = tenant(server.url, 'sk_test_ui_insecure');
+  const factor = (await call('POST', '/auth/factors/enroll', { type: 'totp', totp_issuer: 'Foo Corp', totp_user: 'ada@example.com' })).body;
+  const page = await openPage(browser);
+  // What a plain-http address other than localhost gets: no WebCrypto.
+  await page.addInitScript(() => Object.defineProperty(window, 'isSecureContext', { value: false }));
+
+  await inspect(page, server.url, 'sk_test_ui_insecure', 'factors');
+
+  const card = `[data-factor="${factor.id}"]`;
+  assert.equal(decodeQr(await page.locator(`${card} img.qr`).getAttribute('src')), factor.totp.uri);
+  assert.match(await page.locator(card).textContent(), new RegExp(factor.totp.secret));
+  assert.equal(await page.locator(`${card} output.code`).textContent(), 'n/a');
+  assert.match(await page.locator('#totp-note').textContent(), /secure context/);
+  assert.equal(await page.locator('#totp-note').isVisible(), true);
+  assertClean(page);
+});
+
 test('the SMS view shows the code the outbox gave, and a clock advance from the Clock view expires it', async () => {
   const call = tenant(server.url, 'sk_test_ui_sms');
   const factor = (await call('POST', '/auth/factors/enroll', { type: 'sms', phone_number: '+16073517112' })).body;
