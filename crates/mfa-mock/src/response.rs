@@ -92,38 +92,12 @@ pub struct Document {
 pub struct JsonBody(Bytes);
 
 impl JsonBody {
-    /// Scratch space kept per thread above this size is given back.
-    const MAX_KEPT_SCRATCH: usize = 64 * 1024;
-
     /// `value` as JSON. Every body this server sends is a tree of strings,
     /// numbers, booleans and string-keyed maps, which always serialises; were
     /// one not to, the body would be `null` rather than a half-written document.
-    ///
-    /// The text is written into a buffer each thread keeps, then copied out at
-    /// its exact size: an enrollment's 7 KB body is one allocation instead of
-    /// a buffer doubled four times.
     pub fn encode(value: &impl Serialize) -> Self {
-        thread_local! {
-            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
-            Ok(mut buffer) => {
-                buffer.clear();
-                let body = Self::written(&mut buffer, value);
-                if buffer.capacity() > Self::MAX_KEPT_SCRATCH {
-                    *buffer = Vec::new();
-                }
-                body
-            }
-            // Only a Serialize impl that encodes a body while being encoded
-            // gets here; it pays for a buffer of its own.
-            Err(_) => Self::written(&mut Vec::new(), value),
-        })
-    }
-
-    fn written(buffer: &mut Vec<u8>, value: &impl Serialize) -> Self {
-        match serde_json::to_writer(&mut *buffer, value) {
-            Ok(()) => Self(Bytes::copy_from_slice(buffer)),
+        match serde_json::to_vec(value) {
+            Ok(bytes) => Self(Bytes::from(bytes)),
             Err(_) => Self(Bytes::from_static(b"null")),
         }
     }

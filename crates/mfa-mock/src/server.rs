@@ -7,11 +7,9 @@
 //! drops the body and keeps its `Content-Length`.
 
 use std::convert::Infallible;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::io;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -103,14 +101,11 @@ async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>>
         (Instant::now(), method, request.uri().path().to_owned())
     });
     let patience = app.config.body_read_timeout;
-    let mut read = pin!(ApiRequest::from_hyper(request, app.config.max_body_bytes));
-    // Most bodies are complete by the time the headers are parsed: one poll
-    // reads them, and only a body still in flight gets a timer.
-    let first_poll = poll_fn(|context| Poll::Ready(read.as_mut().poll(context))).await;
-    let read = match first_poll {
-        Poll::Ready(read) => Ok(read),
-        Poll::Pending => tokio::time::timeout(patience, read).await,
-    };
+    let read = tokio::time::timeout(
+        patience,
+        ApiRequest::from_hyper(request, app.config.max_body_bytes),
+    )
+    .await;
     let mut response = match read {
         Ok(Ok(request)) => app.handle(&request),
         Ok(Err(error)) => error.into_response(),
