@@ -103,11 +103,12 @@ impl Store {
     /// The tenant for `api_key`, created empty on first use.
     pub(crate) fn tenant(&self, api_key: &str) -> Arc<Tenant> {
         let now = self.millis();
-        if self.uses.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+        let use_count = self.uses.fetch_add(1, Ordering::Relaxed);
+        if use_count % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.sweep(now);
         }
         if let Some(tenant) = self.tenants.get(api_key) {
-            tenant.touch(now);
+            tenant.touch(now, use_count);
             return Arc::clone(&tenant);
         }
         if self.tenants.len() >= self.limits.max_tenants {
@@ -119,7 +120,7 @@ impl Store {
             .tenants
             .entry(api_key.to_owned())
             .or_insert_with(|| Arc::new(Tenant::new(&self.template, api_key)));
-        entry.touch(now);
+        entry.touch(now, use_count);
         Arc::clone(&entry)
     }
 
@@ -211,7 +212,7 @@ impl Store {
             .tenants
             .iter()
             .filter(|entry| !pinned.contains(entry.key()))
-            .map(|entry| (entry.value().last_used(), entry.key().clone()))
+            .map(|entry| (entry.value().last_use(), entry.key().clone()))
             .collect();
         candidates.sort_unstable();
         for (_, key) in candidates {
@@ -266,9 +267,7 @@ mod tests {
         let store = Store::with_limits(TenantTemplate::default(), limits(3));
         store.pin("sk_test_pinned");
         store.tenant("sk_test_a");
-        std::thread::sleep(Duration::from_millis(5));
         store.tenant("sk_test_b");
-        std::thread::sleep(Duration::from_millis(5));
         store.tenant("sk_test_a");
         store.tenant("sk_test_c");
         let mut keys: Vec<String> = store.tenants().into_iter().map(|(k, _)| k).collect();

@@ -65,6 +65,9 @@ pub struct Tenant {
     object_bytes: AtomicUsize,
     /// When this tenant was last used, in the store's milliseconds.
     last_used: AtomicU64,
+    /// The store's use count at its last use: orders tenants by recency
+    /// exactly, even within one millisecond.
+    last_use: AtomicU64,
     /// Changed since the state file's change log last had it.
     dirty: AtomicBool,
     /// This tenant's time: the server's clock, or frozen, or moved.
@@ -139,6 +142,7 @@ impl Tenant {
             challenge_inserts: AtomicU64::new(0),
             object_bytes: AtomicUsize::new(0),
             last_used: AtomicU64::new(0),
+            last_use: AtomicU64::new(0),
             dirty: AtomicBool::new(false),
             clock: TenantClock::new(template.clock.clone(), template.freeze_at),
             entropy,
@@ -422,9 +426,15 @@ impl Tenant {
             + self.idempotency.bytes()
     }
 
-    /// Notes a use at `now` (the store's milliseconds).
-    pub(super) fn touch(&self, now: u64) {
+    /// Notes use number `use_count` at `now` (the store's milliseconds).
+    pub(super) fn touch(&self, now: u64, use_count: u64) {
         self.last_used.store(now, Ordering::Relaxed);
+        self.last_use.store(use_count, Ordering::Relaxed);
+    }
+
+    /// The store's use count at this tenant's last use.
+    pub(super) fn last_use(&self) -> u64 {
+        self.last_use.load(Ordering::Relaxed)
     }
 
     /// When this tenant was last used (the store's milliseconds).
