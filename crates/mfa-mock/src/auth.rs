@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn a_key_longer_than_the_limit_is_unauthorized_even_when_listed() {
         let long = format!("sk_test_{}", "k".repeat(MAX_KEY_CHARS));
-        let listed = vec![long.clone()];
+        let listed = [long.clone()];
         for allowed in [&[][..], &listed[..]] {
             assert!(matches!(
                 api_key(&headers(&format!("Bearer {long}")), allowed),

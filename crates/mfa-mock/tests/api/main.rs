@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod limits;
 mod logs;
+mod memory;
 mod races;
 mod raw;
 mod shutdown;
