@@ -49,7 +49,7 @@ pub(crate) const MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) const EMPTY_TENANT_BYTES: usize = 8 * 1024;
 /// Bytes of bookkeeping (map entry, id copies, allocator) per stored object,
 /// on top of the strings it owns.
-const OBJECT_OVERHEAD_BYTES: usize = 320;
+const OBJECT_OVERHEAD_BYTES: usize = 512;
 
 /// One API key's objects and test controls.
 #[derive(Debug)]

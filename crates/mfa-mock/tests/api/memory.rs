@@ -90,11 +90,11 @@ async fn flood(
 #[tokio::test]
 #[ignore = "memory figures: cargo test --release -p mfa-mock --test api -- --ignored --nocapture memory::"]
 async fn memory_stays_bounded_under_each_hostile_load_and_all_of_them() {
-    let server = Binary::start(&["--max-body-bytes", "16777216"]);
+    let server = Binary::start(&[]);
     let client = reqwest::Client::new();
     report(&server, &client, "started").await;
 
-    let mib = Arc::new(format!("{{\"pad\":\"{}\"}}", "x".repeat(1 << 20)));
+    let mib = Arc::new(format!("{{\"pad\":\"{}\"}}", "x".repeat((1 << 20) - 64)));
     let body = Arc::clone(&mib);
     flood(&server, 300, move |n| {
         (
@@ -147,29 +147,28 @@ async fn memory_stays_bounded_under_each_hostile_load_and_all_of_them() {
     .await;
     report(&server, &client, "20,000 new 256-character keys").await;
 
-    // The worst case: tenants that each fill every store to its cap.
-    let factors: Vec<Value> = (0..100_000)
-        .map(|n| json!({"type": "totp", "totp": {"issuer": "Worst Case Inc", "user": format!("user{n}@example.com")}}))
-        .collect();
-    let document = serde_json::to_string(&json!({"factors": factors})).unwrap_or_default();
+    // The worst case with the defaults: tenants that each fill every store to its cap.
     for tenant in 0..6 {
         let key = format!("sk_test_mem_full_{tenant}");
-        // Remembered responses first (TOTP enrolls carry a QR code), while
-        // the tenant still has room to create factors.
+        // Remembered responses (a TOTP enroll's carries a QR code): past the 32 MiB cap.
         let idempotency_key = key.clone();
         flood(&server, 10_000, move |n| {
             let body = "{\"type\":\"totp\",\"totp_issuer\":\"Worst Case Inc\",\"totp_user\":\"ada@example.com\"}";
             (idempotency_key.clone(), "/auth/factors/enroll".into(), body.into(), Some(format!("i{n}")))
         })
         .await;
-        let _ = client
-            .put(format!("{}/_mock/state", server.base_url))
-            .bearer_auth(&key)
-            .header("content-type", "application/json")
-            .body(document.clone())
-            .send()
-            .await
-            .expect("import");
+        // Objects: up to the 100,000 cap.
+        let objects_key = key.clone();
+        flood(&server, 90_000, move |_| {
+            (
+                objects_key.clone(),
+                "/auth/factors/enroll".into(),
+                "{\"type\":\"generic_otp\"}".into(),
+                None,
+            )
+        })
+        .await;
+        // The journal: 17 KiB bodies, past its 4 MiB cap.
         let prefix = Arc::new(format!("{{\"pad\":\"{}\"}}", "y".repeat(17 * 1024)));
         let (journal_key, body) = (key.clone(), Arc::clone(&prefix));
         flood(&server, 300, move |_| {
