@@ -112,7 +112,7 @@ impl Store {
             return Arc::clone(&tenant);
         }
         if self.tenants.len() >= self.limits.max_tenants {
-            self.evict_least_recently_used("max_tenants", |store| {
+            self.evict_least_recently_used("max_tenants", |store, _| {
                 store.tenants.len() >= store.limits.max_tenants
             });
         }
@@ -189,14 +189,17 @@ impl Store {
         for key in stale {
             self.evict(&key, "idle");
         }
-        if self.bytes() > self.limits.budget_bytes {
-            self.evict_least_recently_used_locked("store_budget", |store| {
-                store.bytes() > store.limits.budget_bytes
+        let mut total = self.bytes();
+        if total > self.limits.budget_bytes {
+            // Each eviction takes its tenant's bytes off the total: no recount per eviction.
+            self.evict_least_recently_used_locked("store_budget", |_, evicted| {
+                total = total.saturating_sub(evicted);
+                total > self.limits.budget_bytes
             });
         }
     }
 
-    fn evict_least_recently_used(&self, reason: &str, over: impl Fn(&Self) -> bool) {
+    fn evict_least_recently_used(&self, reason: &str, over: impl FnMut(&Self, usize) -> bool) {
         // A poisoned lock only means a panic mid-sweep; the map is still whole.
         let _sweeping = self
             .sweeping
@@ -205,8 +208,13 @@ impl Store {
         self.evict_least_recently_used_locked(reason, over);
     }
 
-    /// Evicts unpinned tenants, least recently used first, while `over` holds.
-    fn evict_least_recently_used_locked(&self, reason: &str, over: impl Fn(&Self) -> bool) {
+    /// Evicts unpinned tenants, least recently used first, while
+    /// `over(store, bytes just evicted)` holds (asked first with 0).
+    fn evict_least_recently_used_locked(
+        &self,
+        reason: &str,
+        mut over: impl FnMut(&Self, usize) -> bool,
+    ) {
         let pinned = self.pinned().clone();
         let mut candidates: Vec<(u64, String)> = self
             .tenants
@@ -215,23 +223,27 @@ impl Store {
             .map(|entry| (entry.value().last_use(), entry.key().clone()))
             .collect();
         candidates.sort_unstable();
+        let mut evicted = 0;
         for (_, key) in candidates {
-            if !over(self) {
+            if !over(self, evicted) {
                 break;
             }
-            self.evict(&key, reason);
+            evicted = self.evict(&key, reason);
         }
     }
 
-    fn evict(&self, api_key: &str, reason: &str) {
-        if self.tenants.remove(api_key).is_some() {
-            self.evicted.fetch_add(1, Ordering::Relaxed);
-            info!(
-                tenant = %fingerprint(api_key),
-                reason,
-                "tenant evicted; its key starts from an empty world"
-            );
-        }
+    /// Evicts the tenant of `api_key`; returns the bytes it held.
+    fn evict(&self, api_key: &str, reason: &str) -> usize {
+        let Some((_, tenant)) = self.tenants.remove(api_key) else {
+            return 0;
+        };
+        self.evicted.fetch_add(1, Ordering::Relaxed);
+        info!(
+            tenant = %fingerprint(api_key),
+            reason,
+            "tenant evicted; its key starts from an empty world"
+        );
+        tenant.bytes()
     }
 }
 
