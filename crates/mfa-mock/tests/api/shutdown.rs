@@ -268,6 +268,7 @@ async fn with_a_state_file_the_state_is_saved_at_shutdown_and_reloads_intact() {
         .await
         .expect("json");
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(format!("{}.log", path.display()));
 
     assert_eq!(exit.map(|(status, _)| status.code()), Some(Some(0)));
     assert!(
