@@ -71,6 +71,8 @@ struct Inner {
     /// Each key the files hold, with the tenant they hold it for: a key whose
     /// tenant was replaced (reset, evicted and back) is written again.
     written: HashMap<String, Weak<Tenant>>,
+    /// The store's removal count when `written` was last reconciled with it.
+    removals: u64,
 }
 
 impl Persistence {
@@ -123,6 +125,7 @@ impl Persistence {
                 state_bytes,
                 sequence,
                 written: HashMap::new(),
+                removals: 0,
             }),
         };
         Ok((persistence, merged))
@@ -137,26 +140,39 @@ impl Persistence {
     /// one) to the log and fsyncs it; compacts when the log has grown large.
     pub(crate) fn flush(&self, store: &Store) -> Result<(), String> {
         let mut inner = self.lock();
+        // Read before the tenants: a removal after this is seen by the next flush.
+        let removals = store.removals();
+        let reconcile = removals != inner.removals;
         let mut lines = Vec::new();
         let tenants = store.tenants();
-        let mut present = HashMap::with_capacity(tenants.len());
+        let mut present = HashMap::new();
         for (api_key, tenant) in &tenants {
             let dirty = tenant.take_dirty();
-            let replaced = inner
-                .written
-                .get(api_key)
-                .is_some_and(|known| !std::ptr::eq(known.as_ptr(), Arc::as_ptr(tenant)));
+            let replaced = reconcile
+                && inner
+                    .written
+                    .get(api_key)
+                    .is_some_and(|known| !std::ptr::eq(known.as_ptr(), Arc::as_ptr(tenant)));
             if dirty || replaced {
                 lines.push((api_key.clone(), document(tenant)));
             }
-            present.insert(api_key.clone(), Arc::downgrade(tenant));
-        }
-        for api_key in inner.written.keys() {
-            if !present.contains_key(api_key) {
-                lines.push((api_key.clone(), None));
+            if reconcile {
+                present.insert(api_key.clone(), Arc::downgrade(tenant));
+            } else if dirty && !inner.written.contains_key(api_key) {
+                inner
+                    .written
+                    .insert(api_key.clone(), Arc::downgrade(tenant));
             }
         }
-        inner.written = present;
+        if reconcile {
+            for api_key in inner.written.keys() {
+                if !present.contains_key(api_key) {
+                    lines.push((api_key.clone(), None));
+                }
+            }
+            inner.written = present;
+            inner.removals = removals;
+        }
         if lines.is_empty() {
             return Ok(());
         }
@@ -190,6 +206,7 @@ impl Persistence {
     }
 
     fn compact_locked(&self, inner: &mut Inner, store: &Store) -> Result<(), String> {
+        let removals = store.removals();
         let tenants = store.tenants();
         for (_, tenant) in &tenants {
             tenant.take_dirty();
@@ -209,6 +226,7 @@ impl Persistence {
             .iter()
             .map(|(api_key, tenant)| (api_key.clone(), Arc::downgrade(tenant)))
             .collect();
+        inner.removals = removals;
         Ok(())
     }
 

@@ -63,6 +63,9 @@ pub(crate) struct Store {
     started: Instant,
     uses: AtomicU64,
     evicted: AtomicU64,
+    /// Tenants removed so far (reset or evicted), so the state file's flush
+    /// knows when to look for removals.
+    removals: AtomicU64,
     /// Held while evicting, so two sweeps never race each other.
     sweeping: Mutex<()>,
     /// Keys never evicted (named at start); a reset does not unpin them.
@@ -95,6 +98,7 @@ impl Store {
             started: Instant::now(),
             uses: AtomicU64::new(0),
             evicted: AtomicU64::new(0),
+            removals: AtomicU64::new(0),
             sweeping: Mutex::new(()),
             pinned: RwLock::new(HashSet::new()),
         }
@@ -142,7 +146,14 @@ impl Store {
     /// Forgets the tenant for `api_key` and frees its memory; its next request
     /// starts an empty one, as new.
     pub(crate) fn reset(&self, api_key: &str) {
-        self.tenants.remove(api_key);
+        if self.tenants.remove(api_key).is_some() {
+            self.removals.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// How many tenants have been removed (reset or evicted) since start.
+    pub(crate) fn removals(&self) -> u64 {
+        self.removals.load(Ordering::Acquire)
     }
 
     /// Every API key with its tenant.
@@ -238,6 +249,7 @@ impl Store {
             return 0;
         };
         self.evicted.fetch_add(1, Ordering::Relaxed);
+        self.removals.fetch_add(1, Ordering::Release);
         info!(
             tenant = %fingerprint(api_key),
             reason,
