@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, StatusCode, header};
@@ -248,6 +249,21 @@ pub struct TooManyFaults;
 #[derive(Debug, Default)]
 pub struct Faults {
     active: Mutex<Vec<Fault>>,
+    /// The weight of the active faults, kept as they come and go so the
+    /// store's memory check never re-serialises a body.
+    bytes: AtomicUsize,
+}
+
+/// Roughly what `fault` holds in memory; its body counts four times its JSON
+/// text, as a parsed `Value` costs several times its text.
+fn weight(fault: &Fault) -> usize {
+    let body = fault.body.as_ref().map_or(0, |body| body.to_string().len());
+    let headers: usize = fault
+        .headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 64)
+        .sum();
+    std::mem::size_of::<Fault>() + fault.id.len() + fault.path.len() + 4 * body + headers
 }
 
 impl Faults {
@@ -257,28 +273,14 @@ impl Faults {
         if active.len() >= MAX_FAULTS {
             return Err(TooManyFaults);
         }
+        self.bytes.fetch_add(weight(&fault), Ordering::Relaxed);
         active.push(fault);
         Ok(())
     }
 
     /// The approximate bytes the active faults hold.
     pub fn bytes(&self) -> usize {
-        self.lock()
-            .iter()
-            .map(|fault| {
-                let body = fault.body.as_ref().map_or(0, |body| body.to_string().len());
-                let headers: usize = fault
-                    .headers
-                    .iter()
-                    .map(|(n, v)| n.len() + v.len() + 64)
-                    .sum();
-                std::mem::size_of::<Fault>()
-                    + fault.id.len()
-                    + fault.path.len()
-                    + 4 * body
-                    + headers
-            })
-            .sum()
+        self.bytes.load(Ordering::Relaxed)
     }
 
     /// Every active fault.
@@ -289,9 +291,12 @@ impl Faults {
     /// Removes the fault `id`; `false` if there was none.
     pub fn remove(&self, id: &str) -> bool {
         let mut active = self.lock();
-        let before = active.len();
-        active.retain(|fault| fault.id != id);
-        active.len() != before
+        let Some(index) = active.iter().position(|fault| fault.id == id) else {
+            return false;
+        };
+        let removed = active.remove(index);
+        self.bytes.fetch_sub(weight(&removed), Ordering::Relaxed);
+        true
     }
 
     /// The first fault matching the request, used up once (and dropped when spent).
@@ -303,7 +308,8 @@ impl Faults {
         let hit = active[index].clone();
         match active[index].times_remaining {
             Some(1) => {
-                active.remove(index);
+                let spent = active.remove(index);
+                self.bytes.fetch_sub(weight(&spent), Ordering::Relaxed);
             }
             Some(n) => active[index].times_remaining = Some(n - 1),
             None => {}
@@ -389,6 +395,10 @@ mod tests {
         }
         let one_more = faults.add(fault(spec("GET", "/x", Some(500), None)));
         assert_eq!(one_more, Err(TooManyFaults));
+        let held = faults.bytes();
+        assert!(held > 0);
+        assert!(faults.remove("fault_1"));
+        assert!(faults.bytes() < held);
     }
 
     #[test]
