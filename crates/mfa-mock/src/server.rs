@@ -4,7 +4,9 @@
 //! It must not route, authenticate or touch a tenant: keeping the socket here
 //! and the meaning in `app.rs` is what lets every other module be tested
 //! without one. A `HEAD` is answered by hyper from the `GET` response, which
-//! drops the body and keeps its `Content-Length`.
+//! drops the body and keeps its `Content-Length`. With a state file it also
+//! runs the timer that flushes changes to its log (`persist.rs` does the
+//! writing) and compacts it once connections are done.
 
 use std::convert::Infallible;
 use std::future::{Future, poll_fn};
