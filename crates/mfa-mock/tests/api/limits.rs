@@ -417,3 +417,26 @@ async fn the_clock_may_not_leave_years_0_to_9999() {
         .await;
     before_0.expect(422);
 }
+
+#[tokio::test]
+async fn past_the_store_budget_the_least_recently_used_keys_are_evicted() {
+    let app = spawn_app_with(Config {
+        store_budget_bytes: 256 * 1024,
+        ..Config::default()
+    })
+    .await;
+    for n in 0..200 {
+        app.as_tenant(&format!("sk_test_budget_{n}"))
+            .enroll_generic()
+            .await
+            .expect(201);
+    }
+    let stats = app.get("/health?stats=1").await;
+    let body = stats.expect(200);
+    assert!(body["evicted_tenants"].as_u64().unwrap_or(0) > 0, "{body}");
+    // At most what the requests since the last check added over the budget.
+    assert!(
+        body["store_bytes"].as_u64().unwrap_or(u64::MAX) < 1024 * 1024,
+        "{body}"
+    );
+}
