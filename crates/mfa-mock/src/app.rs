@@ -27,12 +27,12 @@ use crate::faults::Fault;
 use crate::handlers::{Answer, Ctx, Env};
 use crate::ids::{Entropy, IdKind};
 use crate::journal::JournalEntry;
-use crate::persist;
+use crate::persist::Persistence;
 use crate::request::ApiRequest;
 use crate::response::ApiResponse;
 use crate::router::{self, Handler, Resolved};
 use crate::seed;
-use crate::store::{Begin, Store, Tenant, TenantTemplate};
+use crate::store::{Begin, Limits, MAX_OBJECTS, Store, Tenant, TenantTemplate};
 use crate::validation::RequestSchemas;
 
 /// Everything a request can reach: settings, state, and the sources of time and randomness.
@@ -43,23 +43,41 @@ pub struct App {
     /// Request ids for requests no tenant claimed (tenants draw their own).
     entropy: Entropy,
     schemas: RequestSchemas,
+    /// The state file and its change log, with `--state-file`.
+    pub(crate) persistence: Option<Persistence>,
 }
 
 impl App {
     /// An application with `config`, its seed tenants and then its state file
-    /// loaded; fails if either is invalid (or the embedded schemas broken).
+    /// (and change log) loaded and compacted; fails if either is invalid, the
+    /// state file's folder is not writable (or the embedded schemas broken).
     pub fn new(config: Config) -> Result<Self, String> {
-        let app = Self {
+        let mut app = Self {
             schemas: RequestSchemas::compile()?,
-            store: Store::new(template(&config)),
+            store: Store::with_limits(template(&config), limits(&config)),
             entropy: config.seed.map_or_else(Entropy::from_os, Entropy::seeded),
             config,
+            persistence: None,
         };
         seed::apply(&app.store, &app.config.seeds)?;
-        if let Some(path) = &app.config.state_file
-            && let Some(saved) = persist::load(path)?
-        {
-            seed::apply(&app.store, &saved)?;
+        // Keys named at start are what a deployment relies on: never evicted.
+        let named = app
+            .config
+            .seeds
+            .tenants
+            .iter()
+            .filter_map(|t| t.api_key.as_ref());
+        for api_key in named.chain(&app.config.api_keys) {
+            app.store.pin(api_key);
+        }
+        if let Some(path) = &app.config.state_file {
+            let (files, saved) = Persistence::open(path)?;
+            if let Some(saved) = saved {
+                seed::apply(&app.store, &saved)
+                    .map_err(|error| format!("state file {}: {error}", path.display()))?;
+            }
+            files.compact(&app.store)?;
+            app.persistence = Some(files);
         }
         Ok(app)
     }
@@ -135,9 +153,23 @@ impl App {
         };
         let tenant = self.store.tenant(key);
         let request_id = tenant.request_ids.id(IdKind::Request, tenant.clock.now());
+        let changes = !matches!(env.request.method, Method::GET | Method::HEAD);
         let mut response = run(Ctx::new(env, key, &tenant, &request_id));
+        if changes {
+            // Before the response leaves: the state file's next flush sees it.
+            tenant.mark_dirty();
+        }
         response.request_id = Some(request_id);
         response
+    }
+}
+
+/// How many tenants the store keeps, from the settings.
+fn limits(config: &Config) -> Limits {
+    Limits {
+        max_tenants: config.max_tenants.max(1),
+        idle: config.tenant_idle,
+        budget_bytes: config.store_budget_bytes,
     }
 }
 
@@ -181,10 +213,23 @@ fn serve(ctx: &Ctx<'_>, handler: fn(&Ctx<'_>) -> Answer) -> ApiResponse {
         .take(ctx.request.method.as_str(), &ctx.request.path);
     let mut response = match fault.as_ref().and_then(Fault::response) {
         Some(failure) => failure,
+        None if creates_objects(ctx.request) && ctx.tenant.is_full() => {
+            ApiError::invalid(
+                "body",
+                "tenant_object_limit",
+                format!("This API key holds {MAX_OBJECTS} objects (or 64 MiB of them), the most one key may; delete some, or POST /_mock/reset, before creating more."),
+            )
+            .into_response()
+        }
         None => idempotent(ctx, handler),
     };
     response.delay = fault.as_ref().and_then(Fault::delay);
     response
+}
+
+/// Whether `request` may create objects: every WorkOS POST but a verify.
+fn creates_objects(request: &ApiRequest) -> bool {
+    request.method == Method::POST && !request.path.ends_with("/verify")
 }
 
 /// Runs the handler, unless the request's `Idempotency-Key` was seen before.

@@ -12,6 +12,9 @@ use crate::error::ApiError;
 
 /// Key prefixes accepted when no explicit list is configured.
 pub(crate) const ACCEPTED_PREFIXES: [&str; 2] = ["sk_test_", "sk_example_"];
+/// The longest key let in: real keys are far shorter, and each key names a
+/// tenant kept in memory, so a huge one would cost memory on every request.
+pub(crate) const MAX_KEY_CHARS: usize = 256;
 
 /// The API key in `headers`, if it is one this server accepts.
 ///
@@ -37,10 +40,18 @@ pub(crate) fn api_key<'h>(headers: &'h HeaderMap, allowed: &[String]) -> Result<
             "the API key after Bearer is empty or contains whitespace",
         ));
     }
+    if key.len() > MAX_KEY_CHARS {
+        return Err(unauthorized("the API key is longer than 256 characters"));
+    }
     if key.starts_with("sk_live_") {
         return Err(ApiError::LiveKeyRefused);
     }
     if allowed.is_empty() {
+        if ACCEPTED_PREFIXES.contains(&key) {
+            return Err(unauthorized(
+                "the API key is only a prefix: sk_test_ must be followed by more characters",
+            ));
+        }
         return match ACCEPTED_PREFIXES
             .iter()
             .any(|prefix| key.starts_with(prefix))
@@ -95,6 +106,8 @@ mod tests {
             "sk_test_abc",
             "Bearer nonsense",
             "Bearer sk_test_a b",
+            "Bearer sk_test_",
+            "Bearer sk_example_",
         ] {
             assert!(
                 matches!(
@@ -104,6 +117,21 @@ mod tests {
                 "{value:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_key_longer_than_the_limit_is_unauthorized_even_when_listed() {
+        let long = format!("sk_test_{}", "k".repeat(MAX_KEY_CHARS));
+        let listed = [long.clone()];
+        for allowed in [&[][..], &listed[..]] {
+            assert!(matches!(
+                api_key(&headers(&format!("Bearer {long}")), allowed),
+                Err(ApiError::Unauthorized { .. })
+            ));
+        }
+        let longest = "k".repeat(MAX_KEY_CHARS - 8);
+        let fits = format!("Bearer sk_test_{longest}");
+        assert!(api_key(&headers(&fits), &[]).is_ok());
     }
 
     #[test]

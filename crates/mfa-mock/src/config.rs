@@ -38,9 +38,17 @@ pub struct Config {
     pub outbox_capacity: usize,
     /// Tenants loaded at start (`--seed-file`).
     pub seeds: SeedFile,
-    /// Where all tenants are loaded from at start (if it exists) and saved to
-    /// at graceful shutdown (`--state-file`).
+    /// Where all tenants are loaded from at start (if it exists), logged to as
+    /// they change, and saved to at graceful shutdown (`--state-file`).
     pub state_file: Option<PathBuf>,
+    /// The most tenants (API keys) kept at once; a new key past it evicts the
+    /// least recently used (`--max-tenants`).
+    pub max_tenants: usize,
+    /// Tenants unused this long are evicted (`--tenant-idle-secs`).
+    pub tenant_idle: Duration,
+    /// The most bytes all tenants together may hold, by the store's estimate;
+    /// past it the least recently used tenants are evicted (`--store-budget-mib`).
+    pub store_budget_bytes: usize,
 }
 
 /// One mebibyte: the default body limit.
@@ -64,6 +72,9 @@ impl Default for Config {
             outbox_capacity: crate::outbox::DEFAULT_CAPACITY,
             seeds: SeedFile::default(),
             state_file: None,
+            max_tenants: crate::store::DEFAULT_LIMITS.max_tenants,
+            tenant_idle: crate::store::DEFAULT_LIMITS.idle,
+            store_budget_bytes: crate::store::DEFAULT_LIMITS.budget_bytes,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, StatusCode, header};
@@ -15,6 +16,20 @@ use crate::response::ApiResponse;
 
 /// The longest delay a fault may add.
 pub(crate) const MAX_DELAY_MS: u64 = 300_000;
+/// The most faults one tenant may have active at once.
+pub(crate) const MAX_FAULTS: usize = 100;
+/// The largest fault (its body and headers, as JSON) a tenant may add.
+pub(crate) const MAX_FAULT_BYTES: usize = 16 * 1024;
+/// Headers that frame the message: the HTTP layer sets them from the body it
+/// sends, and a fault that overrode them would leave the client waiting for
+/// bytes that never come (or reading the next response as this one's body).
+const FRAMING_HEADERS: [&str; 5] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+];
 
 /// A fault as a test asks for it (`POST /_mock/faults`).
 #[derive(Debug, Clone, Deserialize)]
@@ -108,6 +123,31 @@ impl Fault {
             ));
         }
         let headers = spec.headers.unwrap_or_default();
+        let size = spec.path.len()
+            + spec.body.as_ref().map_or(0, |body| body.to_string().len())
+            + headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len())
+                .sum::<usize>();
+        if size > MAX_FAULT_BYTES {
+            errors.push(FieldError::new(
+                "body",
+                "too_long",
+                format!("A fault's `path`, `body` and `headers` together must be at most {MAX_FAULT_BYTES} bytes as JSON; these are {size}."),
+            ));
+        }
+        for name in headers.keys() {
+            if FRAMING_HEADERS
+                .iter()
+                .any(|framing| name.eq_ignore_ascii_case(framing))
+            {
+                errors.push(FieldError::new(
+                    "headers",
+                    "framing_header",
+                    format!("`{name}` frames the response and is set by the server; a fault may not set Content-Length, Transfer-Encoding, Connection, Keep-Alive or Upgrade."),
+                ));
+            }
+        }
         for (name, value) in &headers {
             if HeaderName::from_bytes(name.as_bytes()).is_err()
                 || HeaderValue::from_str(value).is_err()
@@ -201,16 +241,46 @@ pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     rest.len() >= last.len() && rest.ends_with(last)
 }
 
+/// Refused: the tenant already has [`MAX_FAULTS`] active faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyFaults;
+
 /// A tenant's active faults, in the order they were added.
 #[derive(Debug, Default)]
 pub struct Faults {
     active: Mutex<Vec<Fault>>,
+    /// The weight of the active faults, kept as they come and go so the
+    /// store's memory check never re-serialises a body.
+    bytes: AtomicUsize,
+}
+
+/// Roughly what `fault` holds in memory; its body counts four times its JSON
+/// text, as a parsed `Value` costs several times its text.
+fn weight(fault: &Fault) -> usize {
+    let body = fault.body.as_ref().map_or(0, |body| body.to_string().len());
+    let headers: usize = fault
+        .headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + 64)
+        .sum();
+    std::mem::size_of::<Fault>() + fault.id.len() + fault.path.len() + 4 * body + headers
 }
 
 impl Faults {
-    /// Adds a fault.
-    pub fn add(&self, fault: Fault) {
-        self.lock().push(fault);
+    /// Adds a fault, unless [`MAX_FAULTS`] are already active.
+    pub fn add(&self, fault: Fault) -> Result<(), TooManyFaults> {
+        let mut active = self.lock();
+        if active.len() >= MAX_FAULTS {
+            return Err(TooManyFaults);
+        }
+        self.bytes.fetch_add(weight(&fault), Ordering::Relaxed);
+        active.push(fault);
+        Ok(())
+    }
+
+    /// The approximate bytes the active faults hold.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
     }
 
     /// Every active fault.
@@ -221,9 +291,12 @@ impl Faults {
     /// Removes the fault `id`; `false` if there was none.
     pub fn remove(&self, id: &str) -> bool {
         let mut active = self.lock();
-        let before = active.len();
-        active.retain(|fault| fault.id != id);
-        active.len() != before
+        let Some(index) = active.iter().position(|fault| fault.id == id) else {
+            return false;
+        };
+        let removed = active.remove(index);
+        self.bytes.fetch_sub(weight(&removed), Ordering::Relaxed);
+        true
     }
 
     /// The first fault matching the request, used up once (and dropped when spent).
@@ -235,7 +308,8 @@ impl Faults {
         let hit = active[index].clone();
         match active[index].times_remaining {
             Some(1) => {
-                active.remove(index);
+                let spent = active.remove(index);
+                self.bytes.fetch_sub(weight(&spent), Ordering::Relaxed);
             }
             Some(n) => active[index].times_remaining = Some(n - 1),
             None => {}
@@ -287,12 +361,13 @@ mod tests {
     #[test]
     fn a_fault_with_times_two_applies_twice_then_is_gone() {
         let faults = Faults::default();
-        faults.add(fault(spec(
+        let added = faults.add(fault(spec(
             "post",
             "/auth/factors/enroll",
             Some(503),
             Some(2),
         )));
+        assert!(added.is_ok());
         assert!(faults.take("POST", "/auth/factors/enroll").is_some());
         assert!(faults.take("POST", "/auth/factors/enroll").is_some());
         assert!(faults.take("POST", "/auth/factors/enroll").is_none());
@@ -300,9 +375,40 @@ mod tests {
     }
 
     #[test]
+    fn framing_headers_and_oversized_faults_are_refused_and_the_count_is_capped() {
+        for name in ["Content-Length", "transfer-encoding", "Connection"] {
+            let mut framing = spec("POST", "/x", Some(503), None);
+            framing.headers = Some(BTreeMap::from([(name.to_owned(), "1".to_owned())]));
+            let errors = Fault::from_spec(framing, "f".into(), Timestamp::from_unix_millis(0));
+            assert!(errors.is_err_and(|e| e[0].field == "headers"), "{name}");
+        }
+        let mut big = spec("POST", "/x", Some(503), None);
+        big.body = Some(Value::String("x".repeat(MAX_FAULT_BYTES)));
+        assert!(Fault::from_spec(big, "f".into(), Timestamp::from_unix_millis(0)).is_err());
+        let faults = Faults::default();
+        for _ in 0..MAX_FAULTS {
+            assert!(
+                faults
+                    .add(fault(spec("GET", "/x", Some(500), None)))
+                    .is_ok()
+            );
+        }
+        let one_more = faults.add(fault(spec("GET", "/x", Some(500), None)));
+        assert_eq!(one_more, Err(TooManyFaults));
+        let held = faults.bytes();
+        assert!(held > 0);
+        assert!(faults.remove("fault_1"));
+        assert!(faults.bytes() < held);
+    }
+
+    #[test]
     fn a_fault_matches_only_its_method_and_path() {
         let faults = Faults::default();
-        faults.add(fault(spec("GET", "/auth/factors/*", Some(500), None)));
+        assert!(
+            faults
+                .add(fault(spec("GET", "/auth/factors/*", Some(500), None)))
+                .is_ok()
+        );
         assert!(faults.take("DELETE", "/auth/factors/x").is_none());
         assert!(faults.take("GET", "/auth/factors/x").is_some());
         assert!(

@@ -2,7 +2,6 @@
 //! back, and what a stricter server would have refused, so an SDK author sees
 //! exactly what their client sent.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
@@ -10,90 +9,41 @@ use http::{Method, header};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::bounded::Bounded;
+use crate::bounded::{Bounded, Weigh};
 use crate::clock::Timestamp;
 use crate::error::FieldError;
 use crate::request::ApiRequest;
 
 /// How many requests a tenant's journal keeps by default; older ones drop off.
 pub(crate) const DEFAULT_CAPACITY: usize = 1000;
-/// Longest body kept in an entry; longer ones are cut and marked.
-pub(crate) const MAX_BODY_CHARS: usize = 64 * 1024;
+/// How many bytes a tenant's journal keeps by default; older entries drop off.
+pub(crate) const DEFAULT_BYTE_CAP: usize = 4 * 1024 * 1024;
+/// The longest body prefix kept in an entry; the rest is counted, not kept.
+pub(crate) const MAX_BODY_BYTES: usize = 16 * 1024;
+/// The longest header value kept in an entry; the rest is counted, not kept.
+const MAX_HEADER_VALUE_BYTES: usize = 1024;
+/// The most problems kept in an entry: a body of a million unknown fields
+/// would otherwise make megabytes of them.
+const MAX_PROBLEMS: usize = 64;
 
-/// One journaled request, kept as it arrived: turning it into JSON (headers as
-/// text, the body parsed) waits until someone lists the journal. The path,
-/// query and headers are copied into one buffer, so recording a request (and
-/// dropping the entry it pushes out) is a handful of allocations whatever the
-/// headers, and nothing points into the connection's read buffer.
+/// One journaled request: its path, query and headers copied out of the
+/// connection's buffers, and at most [`MAX_BODY_BYTES`] of its body. Turning
+/// it into JSON (the body parsed) waits until someone lists the journal.
 #[derive(Debug, Clone)]
 pub struct JournalEntry {
     id: String,
     received_at: Timestamp,
     method: Method,
-    request: PackedRequest,
+    path: String,
+    query: String,
+    /// Names and values (values cut to [`MAX_HEADER_VALUE_BYTES`]), in arrival order.
+    headers: Vec<(String, String)>,
+    /// The body's first [`MAX_BODY_BYTES`] bytes.
     body: Bytes,
+    /// How long the whole body was.
+    body_len: usize,
     status: u16,
     problems: Vec<FieldError>,
-}
-
-/// The request's path, query and headers, end to end in one buffer.
-#[derive(Debug, Clone)]
-struct PackedRequest {
-    text: Vec<u8>,
-    /// Where the path ends and the query ends.
-    path_end: usize,
-    query_end: usize,
-    /// For each header, where its name ends and where its value ends.
-    headers: Vec<(usize, usize)>,
-}
-
-impl PackedRequest {
-    fn new(request: &ApiRequest) -> Self {
-        let header_bytes: usize = request
-            .headers
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len())
-            .sum();
-        let mut text = Vec::with_capacity(request.path.len() + request.query.len() + header_bytes);
-        text.extend_from_slice(request.path.as_bytes());
-        let path_end = text.len();
-        text.extend_from_slice(request.query.as_bytes());
-        let query_end = text.len();
-        let headers = request
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                text.extend_from_slice(name.as_str().as_bytes());
-                let name_end = text.len();
-                text.extend_from_slice(value.as_bytes());
-                (name_end, text.len())
-            })
-            .collect();
-        Self {
-            text,
-            path_end,
-            query_end,
-            headers,
-        }
-    }
-
-    fn path(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.text[..self.path_end])
-    }
-
-    fn query(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.text[self.path_end..self.query_end])
-    }
-
-    /// Header names and values, in the order they arrived.
-    fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let starts = std::iter::once(self.query_end).chain(self.headers.iter().map(|h| h.1));
-        starts
-            .zip(&self.headers)
-            .map(|(start, &(name_end, value_end))| {
-                (&self.text[start..name_end], &self.text[name_end..value_end])
-            })
-    }
 }
 
 /// How a journal entry is written on the wire.
@@ -107,6 +57,9 @@ struct EntryWire<'a> {
     query: Option<&'a str>,
     headers: BTreeMap<String, String>,
     body: Value,
+    /// Present (true) only when the body was longer than what was kept.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    body_truncated: bool,
     status: u16,
     problems: &'a [FieldError],
 }
@@ -120,12 +73,30 @@ impl JournalEntry {
         problems: Vec<FieldError>,
         now: Timestamp,
     ) -> Self {
+        let headers = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let kept = &value.as_bytes()[..value.len().min(MAX_HEADER_VALUE_BYTES)];
+                let mut text = String::from_utf8_lossy(kept).into_owned();
+                if value.len() > MAX_HEADER_VALUE_BYTES {
+                    text.push_str(&format!("… [{} bytes in all]", value.len()));
+                }
+                (name.as_str().to_owned(), text)
+            })
+            .collect();
+        let kept = request.body.len().min(MAX_BODY_BYTES);
+        let mut problems = problems;
+        problems.truncate(MAX_PROBLEMS);
         Self {
             id: id.to_owned(),
             received_at: now,
             method: request.method.clone(),
-            request: PackedRequest::new(request),
-            body: Bytes::copy_from_slice(&request.body),
+            path: request.path.clone(),
+            query: request.query.clone(),
+            headers,
+            body: Bytes::copy_from_slice(&request.body[..kept]),
+            body_len: request.body.len(),
             status,
             problems,
         }
@@ -134,16 +105,16 @@ impl JournalEntry {
     /// The entry as `GET /_mock/requests` lists it: the API key shown as
     /// `[redacted]`, the body as JSON when it parses, else as text.
     pub fn to_json(&self) -> Value {
-        let (path, query) = (self.request.path(), self.request.query());
         let wire = EntryWire {
             object: "request",
             id: &self.id,
             received_at: self.received_at,
             method: self.method.as_str(),
-            path: &path,
-            query: Some(query.as_ref()).filter(|query| !query.is_empty()),
-            headers: headers(&self.request),
-            body: body(&self.body),
+            path: &self.path,
+            query: Some(self.query.as_str()).filter(|query| !query.is_empty()),
+            headers: self.shown_headers(),
+            body: body(&self.body, self.body_len),
+            body_truncated: self.body_len > self.body.len(),
             status: self.status,
             problems: &self.problems,
         };
@@ -151,36 +122,61 @@ impl JournalEntry {
     }
 }
 
-fn headers(request: &PackedRequest) -> BTreeMap<String, String> {
-    request
-        .headers()
-        .map(|(name, value)| {
-            let name = String::from_utf8_lossy(name).into_owned();
-            let shown = if name == header::AUTHORIZATION.as_str() {
-                "[redacted]".to_owned()
-            } else {
-                String::from_utf8_lossy(value).into_owned()
-            };
-            (name, shown)
-        })
-        .collect()
+impl JournalEntry {
+    fn shown_headers(&self) -> BTreeMap<String, String> {
+        self.headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if name == header::AUTHORIZATION.as_str() {
+                    "[redacted]".to_owned()
+                } else {
+                    value.clone()
+                };
+                (name.clone(), shown)
+            })
+            .collect()
+    }
 }
 
-fn body(bytes: &[u8]) -> Value {
-    if bytes.is_empty() {
+impl Weigh for JournalEntry {
+    fn weight(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.len() + value.len() + 2 * std::mem::size_of::<String>())
+            .sum();
+        let problems: usize = self
+            .problems
+            .iter()
+            .map(|p| {
+                p.code.len() + p.field.len() + p.message.len() + 3 * std::mem::size_of::<String>()
+            })
+            .sum();
+        std::mem::size_of::<Self>()
+            + self.id.len()
+            + self.path.len()
+            + self.query.len()
+            + headers
+            + self.body.len()
+            + problems
+    }
+}
+
+/// The kept body as JSON when it is whole and parses, else as text; a cut
+/// body ends with how long it was.
+fn body(kept: &[u8], len: usize) -> Value {
+    if len == 0 {
         return Value::Null;
     }
-    if bytes.len() <= MAX_BODY_CHARS
-        && let Ok(json) = serde_json::from_slice(bytes)
+    if kept.len() == len
+        && let Ok(json) = serde_json::from_slice(kept)
     {
         return json;
     }
-    let text = String::from_utf8_lossy(bytes);
-    match text.char_indices().nth(MAX_BODY_CHARS) {
-        Some((cut, _)) => {
-            Value::String(format!("{}… [{} bytes in all]", &text[..cut], bytes.len()))
-        }
-        None => Value::String(text.into_owned()),
+    let text = String::from_utf8_lossy(kept);
+    match kept.len() < len {
+        true => Value::String(format!("{text}… [{len} bytes in all]")),
+        false => Value::String(text.into_owned()),
     }
 }
 
@@ -232,11 +228,16 @@ mod tests {
             entry(&request).to_json()["body"],
             Value::String("type=totp".into())
         );
-        let long = ApiRequest::new(Method::POST, "/x", "a".repeat(MAX_BODY_CHARS + 10));
-        let text = entry(&long).to_json()["body"]
-            .as_str()
-            .map(str::to_owned)
-            .unwrap_or_default();
-        assert!(text.ends_with(&format!("[{} bytes in all]", MAX_BODY_CHARS + 10)));
+        let long = ApiRequest::new(Method::POST, "/x", "a".repeat(MAX_BODY_BYTES + 10));
+        let long = entry(&long);
+        assert!(
+            long.weight() < MAX_BODY_BYTES + 1024,
+            "only the prefix is kept"
+        );
+        let json = long.to_json();
+        let text = json["body"].as_str().map(str::to_owned).unwrap_or_default();
+        assert!(text.ends_with(&format!("[{} bytes in all]", MAX_BODY_BYTES + 10)));
+        assert_eq!(json["body_truncated"], true);
+        assert!(entry(&request).to_json().get("body_truncated").is_none());
     }
 }

@@ -3,11 +3,14 @@
 
 use serde::Serialize;
 
-use crate::bounded::Bounded;
+use crate::bounded::{Bounded, Weigh};
 use crate::clock::Timestamp;
 
 /// How many messages a tenant's outbox keeps by default; older ones drop off.
 pub(crate) const DEFAULT_CAPACITY: usize = 1000;
+/// How many bytes of messages a tenant's outbox keeps by default: a custom
+/// `sms_template` can make each message as long as a request body.
+pub(crate) const DEFAULT_BYTE_CAP: usize = 1024 * 1024;
 
 /// One sent text message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,6 +31,18 @@ pub struct SmsMessage {
     pub authentication_challenge_id: String,
     /// When it was sent, by the tenant's clock.
     pub sent_at: Timestamp,
+}
+
+impl Weigh for SmsMessage {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.id.len()
+            + self.phone_number.len()
+            + self.text.len()
+            + self.code.len()
+            + self.authentication_factor_id.len()
+            + self.authentication_challenge_id.len()
+    }
 }
 
 /// Which messages to list; each `Some` must match.
@@ -74,7 +89,7 @@ mod tests {
 
     #[test]
     fn messages_list_newest_first_and_filter_by_number() {
-        let outbox = Outbox::new(10);
+        let outbox = Outbox::new(10, usize::MAX);
         outbox.push(message(1, "+15005550006"));
         outbox.push(message(2, "+15555555555"));
         outbox.push(message(3, "+15005550006"));
@@ -88,5 +103,17 @@ mod tests {
             .map(|m| m.id)
             .collect();
         assert_eq!(ids, ["sms_3", "sms_1"]);
+    }
+
+    #[test]
+    fn long_messages_push_old_ones_out_by_bytes() {
+        let outbox = Outbox::new(1000, 4096);
+        for n in 0..100 {
+            let mut long = message(n, "+15005550006");
+            long.text = "x".repeat(1000);
+            outbox.push(long);
+        }
+        assert!(outbox.bytes() <= 4096);
+        assert_eq!(outbox.list(|_| true).len(), 3);
     }
 }

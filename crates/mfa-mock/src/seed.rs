@@ -32,6 +32,10 @@ use crate::store::Store;
 pub struct SeedFile {
     /// One entry per API key, each naming its `api_key`.
     pub(crate) tenants: Vec<TenantState>,
+    /// State files only: the last change-log line this file includes, so a
+    /// restart replays only newer ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) log_sequence: Option<u64>,
 }
 
 impl SeedFile {

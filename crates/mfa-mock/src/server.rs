@@ -4,7 +4,9 @@
 //! It must not route, authenticate or touch a tenant: keeping the socket here
 //! and the meaning in `app.rs` is what lets every other module be tested
 //! without one. A `HEAD` is answered by hyper from the `GET` response, which
-//! drops the body and keeps its `Content-Length`.
+//! drops the body and keeps its `Content-Length`. With a state file it also
+//! runs the timer that flushes changes to its log (`persist.rs` does the
+//! writing) and compacts it once connections are done.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -26,7 +28,7 @@ use tracing::{Level, debug, info, warn};
 use crate::app::App;
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::persist;
+use crate::persist::FLUSH_EVERY;
 use crate::request::ApiRequest;
 use crate::response::{ApiResponse, JSON_CONTENT_TYPE};
 
@@ -50,6 +52,10 @@ pub async fn serve(
     app: Arc<App>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    let flusher = app
+        .persistence
+        .is_some()
+        .then(|| tokio::spawn(flush_state(Arc::clone(&app))));
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder
@@ -87,11 +93,36 @@ pub async fn serve(
         () = graceful.shutdown() => info!("all connections closed"),
         () = tokio::time::sleep(grace) => warn!(?grace, "connections still open after the grace period"),
     }
-    if let Some(path) = &app.config.state_file {
-        persist::save(&app.store, path)?;
-        info!(path = %path.display(), "state saved");
+    if let Some(flusher) = flusher {
+        flusher.abort();
+    }
+    if let Some(files) = &app.persistence {
+        files.compact(&app.store).map_err(io::Error::other)?;
+        info!(path = %files.path().display(), "state saved");
     }
     Ok(())
+}
+
+/// Appends changed tenants to the state file's log every [`FLUSH_EVERY`],
+/// off the async threads, until aborted at shutdown.
+async fn flush_state(app: Arc<App>) {
+    let mut ticks = tokio::time::interval(FLUSH_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let app = Arc::clone(&app);
+        let flushed = tokio::task::spawn_blocking(move || {
+            app.persistence
+                .as_ref()
+                .map_or(Ok(()), |files| files.flush(&app.store))
+        })
+        .await;
+        match flushed {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => warn!(%error, "state not saved; retrying"),
+            Err(error) => warn!(%error, "state flush stopped"),
+        }
+    }
 }
 
 async fn respond(app: &App, request: Request<Incoming>) -> Response<Full<Bytes>> {

@@ -1,16 +1,15 @@
 //! The `mfa-mock` command: parse flags, set up logging, bind, serve until
 //! SIGINT or SIGTERM.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use mfa_mock::Config;
-use mfa_mock::SeedFile;
-use mfa_mock::Timestamp;
+use mfa_mock::{App, Config, SeedFile, Timestamp};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -59,10 +58,22 @@ struct Cli {
     /// see the README's "Seed files").
     #[arg(long, env = "MFA_MOCK_SEED_FILE")]
     seed_file: Option<PathBuf>,
-    /// Load every API key's users, factors and challenges from this file at start
-    /// (if it exists) and save them to it at graceful shutdown (a seed file).
+    /// Keep every API key's users, factors and challenges in this file (a seed
+    /// file) and its change log `<file>.log`: loaded at start, changes fsynced
+    /// within a second, compacted at start and graceful shutdown.
     #[arg(long, env = "MFA_MOCK_STATE_FILE")]
     state_file: Option<PathBuf>,
+    /// Most API keys (tenants) kept at once; a new key past it evicts the least
+    /// recently used. Keys from --api-key or a seed file are never evicted.
+    #[arg(long, env = "MFA_MOCK_MAX_TENANTS", default_value_t = 10_000)]
+    max_tenants: usize,
+    /// Tenants unused for this many seconds are evicted (their key starts empty).
+    #[arg(long, env = "MFA_MOCK_TENANT_IDLE_SECS", default_value_t = 86_400)]
+    tenant_idle_secs: u64,
+    /// Memory all tenants together may hold, in MiB (by the store's estimate);
+    /// past it the least recently used tenants are evicted.
+    #[arg(long, env = "MFA_MOCK_STORE_BUDGET_MIB", default_value_t = 384)]
+    store_budget_mib: usize,
     /// Draw ids, secrets and codes from a generator seeded with this number, so
     /// the same requests (with a frozen clock) give byte-identical responses.
     #[arg(long, env = "MFA_MOCK_DETERMINISTIC")]
@@ -118,20 +129,32 @@ impl Cli {
             seed: self.deterministic,
             seeds,
             state_file: self.state_file.clone(),
+            max_tenants: self.max_tenants,
+            tenant_idle: Duration::from_secs(self.tenant_idle_secs),
+            store_budget_bytes: self.store_budget_mib.saturating_mul(1024 * 1024),
             ..Config::default()
         })
     }
 }
 
-fn init_logging(cli: &Cli) {
-    let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
+/// Sets up logging to standard error; a filter that does not parse is an
+/// error, not a silent fall-back. Colours only when stderr is a terminal.
+fn init_logging(cli: &Cli) -> Result<(), String> {
+    let filter = EnvFilter::builder().parse(&cli.log).map_err(|error| {
+        format!(
+            "--log {:?} is not a valid filter: {error} (e.g. \"info\" or \"mfa_mock=debug\")",
+            cli.log
+        )
+    })?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Human => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+    Ok(())
 }
 
 /// Installs the SIGINT and SIGTERM handlers now, so a signal that arrives as soon
@@ -150,6 +173,17 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
                         _ = interrupt.recv() => {},
                         _ = terminate.recv() => {},
                     }
+                    // A second signal during the grace period means "now".
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            _ = interrupt.recv() => {},
+                            _ = terminate.recv() => {},
+                        }
+                        tracing::warn!(
+                            "second signal: exiting without waiting for in-flight requests"
+                        );
+                        std::process::exit(130);
+                    });
                 }
                 _ => {
                     let _ = tokio::signal::ctrl_c().await;
@@ -168,9 +202,14 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli);
-    let config = match cli.config() {
-        Ok(config) => config,
+    if let Err(error) = init_logging(&cli) {
+        eprintln!("mfa-mock: {error}");
+        return ExitCode::FAILURE;
+    }
+    // Everything is loaded and checked before the URL is printed: a script
+    // waiting for that line never goes on to a server that is about to exit.
+    let app = match cli.config().and_then(App::new) {
+        Ok(app) => Arc::new(app),
         Err(error) => {
             eprintln!("mfa-mock: {error}");
             return ExitCode::FAILURE;
@@ -193,7 +232,7 @@ async fn main() -> ExitCode {
     let shutdown = shutdown_signal();
     println!("mfa-mock listening on {url}");
     let _ = std::io::stdout().flush();
-    match mfa_mock::run(listener, config, shutdown).await {
+    match mfa_mock::serve(listener, app, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("mfa-mock: {error}");

@@ -30,6 +30,14 @@ struct VerifyBody {
 pub(crate) fn verify(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
     let body: VerifyBody = ctx.body(BodySchema::VerifyChallenge)?;
+    // Refused before the challenge is touched, so a blank code uses up no attempt.
+    if body.code.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "code",
+            "required",
+            "`code` is required and may not be blank: send the code the user entered, e.g. \"123456\".",
+        ));
+    }
     let now = ctx.now();
     let config = &ctx.config;
     let outcome = ctx

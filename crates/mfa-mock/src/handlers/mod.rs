@@ -180,9 +180,29 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// `GET /health`
-pub(crate) fn health(_: &Env<'_>) -> Result<ApiResponse, ApiError> {
-    Ok(ApiResponse::json(StatusCode::OK, json!({"status": "ok"})))
+/// `GET /health`: `{"status": "ok"}`. With `?stats=1` it also says how many
+/// tenants the store holds, how many it has evicted and the bytes they hold
+/// (estimated), so a long-running server's memory can be watched without a
+/// key; plain `/health` stays the fixed body health checks compare against.
+pub(crate) fn health(env: &Env<'_>) -> Result<ApiResponse, ApiError> {
+    let wants_stats = env
+        .request
+        .query_params()
+        .iter()
+        .any(|(name, value)| name == "stats" && value != "0" && value != "false");
+    if !wants_stats {
+        return Ok(ApiResponse::json(StatusCode::OK, json!({"status": "ok"})));
+    }
+    let stats = env.store.stats();
+    Ok(ApiResponse::json(
+        StatusCode::OK,
+        json!({
+            "status": "ok",
+            "tenants": stats.tenants,
+            "evicted_tenants": stats.evicted_tenants,
+            "store_bytes": stats.store_bytes,
+        }),
+    ))
 }
 
 /// `None` for an absent or empty string: SDKs send `""` for unused fields.

@@ -12,7 +12,7 @@
 //! guards at once.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use dashmap::DashMap;
 
@@ -21,9 +21,9 @@ use super::page::{Page, PageRequest, page_of};
 use crate::clock::{Clock, TenantClock, Timestamp};
 use crate::faults::Faults;
 use crate::ids::Entropy;
-use crate::journal::Journal;
+use crate::journal::{self, Journal};
 use crate::model::{Challenge, ExpectedCode, Factor, FactorKind, User};
-use crate::outbox::Outbox;
+use crate::outbox::{self, Outbox};
 
 #[derive(Debug)]
 struct StoredFactor {
@@ -39,6 +39,17 @@ pub(super) const KEEP_SPENT_SECONDS: i64 = 3600;
 const SHARDS: usize = 4;
 /// Spent challenges are swept once every this many new challenges.
 const SWEEP_EVERY: u64 = 1024;
+/// The most users, factors and challenges one tenant holds; requests that
+/// would create more are refused.
+pub(crate) const MAX_OBJECTS: usize = 100_000;
+/// The most bytes (by [`object_weight`]'s estimate) one tenant's objects hold.
+pub(crate) const MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
+/// What an empty tenant costs (its maps, generators and locks), measured
+/// roughly from RSS per new API key and rounded up.
+pub(crate) const EMPTY_TENANT_BYTES: usize = 8 * 1024;
+/// Bytes of bookkeeping (map entry, id copies, allocator) per stored object,
+/// on top of the strings it owns.
+const OBJECT_OVERHEAD_BYTES: usize = 512;
 
 /// One API key's objects and test controls.
 #[derive(Debug)]
@@ -50,6 +61,15 @@ pub struct Tenant {
     user_factors: DashMap<String, BTreeSet<String>>,
     /// Challenges created so far, to pace the sweep of spent ones.
     challenge_inserts: AtomicU64,
+    /// The estimated bytes of every user, factor and challenge held.
+    object_bytes: AtomicUsize,
+    /// When this tenant was last used, in the store's milliseconds.
+    last_used: AtomicU64,
+    /// The store's use count at its last use: orders tenants by recency
+    /// exactly, even within one millisecond.
+    last_use: AtomicU64,
+    /// Changed since the state file's change log last had it.
+    dirty: AtomicBool,
     /// This tenant's time: the server's clock, or frozen, or moved.
     pub clock: TenantClock,
     /// This tenant's ids, secrets and codes.
@@ -120,11 +140,15 @@ impl Tenant {
             challenges: DashMap::with_shard_amount(SHARDS),
             user_factors: DashMap::with_shard_amount(SHARDS),
             challenge_inserts: AtomicU64::new(0),
+            object_bytes: AtomicUsize::new(0),
+            last_used: AtomicU64::new(0),
+            last_use: AtomicU64::new(0),
+            dirty: AtomicBool::new(false),
             clock: TenantClock::new(template.clock.clone(), template.freeze_at),
             entropy,
             request_ids,
-            outbox: Outbox::new(template.outbox_capacity),
-            journal: Journal::new(template.journal_capacity),
+            outbox: Outbox::new(template.outbox_capacity, outbox::DEFAULT_BYTE_CAP),
+            journal: Journal::new(template.journal_capacity, journal::DEFAULT_BYTE_CAP),
             faults: Faults::default(),
             idempotency: Idempotency::default(),
         }
@@ -132,7 +156,10 @@ impl Tenant {
 
     /// Stores a new user.
     pub fn insert_user(&self, user: User) {
-        self.users.insert(user.id.clone(), user);
+        self.add_bytes(user_weight(&user));
+        if let Some(old) = self.users.insert(user.id.clone(), user) {
+            self.sub_bytes(user_weight(&old));
+        }
     }
 
     /// The user with `id`.
@@ -142,9 +169,10 @@ impl Tenant {
 
     /// Deletes the user and every factor enrolled for it; `false` if there was no such user.
     pub fn delete_user(&self, id: &str) -> bool {
-        if self.users.remove(id).is_none() {
+        let Some((_, user)) = self.users.remove(id) else {
             return false;
-        }
+        };
+        self.sub_bytes(user_weight(&user));
         self.user_factors.remove(id);
         let owned: Vec<String> = self
             .factors
@@ -189,11 +217,14 @@ impl Tenant {
     }
 
     fn store_factor(&self, factor: Factor) {
+        self.add_bytes(factor_weight(&factor));
         let stored = StoredFactor {
             factor,
             challenge_ids: Vec::new(),
         };
-        self.factors.insert(stored.factor.id.clone(), stored);
+        if let Some(old) = self.factors.insert(stored.factor.id.clone(), stored) {
+            self.sub_bytes(factor_weight(&old.factor));
+        }
     }
 
     /// The factor with `id`.
@@ -206,13 +237,16 @@ impl Tenant {
         let Some((_, stored)) = self.factors.remove(id) else {
             return false;
         };
+        self.sub_bytes(factor_weight(&stored.factor));
         if let Some(user_id) = &stored.factor.user_id
             && let Some(mut ids) = self.user_factors.get_mut(user_id)
         {
             ids.remove(id);
         }
         for challenge_id in &stored.challenge_ids {
-            self.challenges.remove(challenge_id);
+            if let Some((_, challenge)) = self.challenges.remove(challenge_id) {
+                self.sub_bytes(challenge_weight(&challenge));
+            }
         }
         true
     }
@@ -228,6 +262,7 @@ impl Tenant {
             let mut stored = self.factors.get_mut(factor_id)?;
             let challenge = build(&stored.factor);
             stored.challenge_ids.push(challenge.id.clone());
+            self.add_bytes(challenge_weight(&challenge));
             self.challenges
                 .insert(challenge.id.clone(), challenge.clone());
             challenge
@@ -251,7 +286,9 @@ impl Tenant {
             .collect();
         let mut by_factor: HashMap<&str, HashSet<&str>> = HashMap::new();
         for (id, factor_id) in &spent {
-            self.challenges.remove(id);
+            if let Some((_, challenge)) = self.challenges.remove(id) {
+                self.sub_bytes(challenge_weight(&challenge));
+            }
             by_factor.entry(factor_id).or_default().insert(id);
         }
         for (factor_id, ids) in by_factor {
@@ -345,6 +382,7 @@ impl Tenant {
         self.factors.clear();
         self.user_factors.clear();
         self.users.clear();
+        self.object_bytes.store(0, Ordering::Relaxed);
         for user in objects.users {
             self.insert_user(user);
         }
@@ -354,6 +392,7 @@ impl Tenant {
         for challenge in objects.challenges {
             if let Some(mut stored) = self.factors.get_mut(&challenge.factor_id) {
                 stored.challenge_ids.push(challenge.id.clone());
+                self.add_bytes(challenge_weight(&challenge));
                 self.challenges.insert(challenge.id.clone(), challenge);
             }
         }
@@ -368,6 +407,107 @@ impl Tenant {
     pub fn challenge_count(&self) -> usize {
         self.challenges.len()
     }
+
+    /// Whether this tenant holds as many objects (or object bytes) as it may:
+    /// requests that would create more are refused until some are deleted.
+    pub fn is_full(&self) -> bool {
+        let objects = self.users.len() + self.factors.len() + self.challenges.len();
+        objects >= MAX_OBJECTS || self.object_bytes.load(Ordering::Relaxed) >= MAX_OBJECT_BYTES
+    }
+
+    /// The approximate bytes this tenant holds: objects, journal, outbox,
+    /// faults and remembered responses, and what an empty tenant costs.
+    pub fn bytes(&self) -> usize {
+        EMPTY_TENANT_BYTES
+            + self.object_bytes.load(Ordering::Relaxed)
+            + self.journal.bytes()
+            + self.outbox.bytes()
+            + self.faults.bytes()
+            + self.idempotency.bytes()
+    }
+
+    /// Notes use number `use_count` at `now` (the store's milliseconds).
+    pub(super) fn touch(&self, now: u64, use_count: u64) {
+        self.last_used.store(now, Ordering::Relaxed);
+        self.last_use.store(use_count, Ordering::Relaxed);
+    }
+
+    /// The store's use count at this tenant's last use.
+    pub(super) fn last_use(&self) -> u64 {
+        self.last_use.load(Ordering::Relaxed)
+    }
+
+    /// When this tenant was last used (the store's milliseconds).
+    pub(super) fn last_used(&self) -> u64 {
+        self.last_used.load(Ordering::Relaxed)
+    }
+
+    /// Notes that this tenant changed since the state file last had it.
+    pub fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Whether this tenant changed since the last call, clearing the mark.
+    pub(crate) fn take_dirty(&self) -> bool {
+        self.dirty.swap(false, Ordering::AcqRel)
+    }
+
+    fn add_bytes(&self, bytes: usize) {
+        self.object_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    fn sub_bytes(&self, bytes: usize) {
+        // Saturating: a replace() racing a delete may subtract what it cleared.
+        let _ = self
+            .object_bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |held| {
+                Some(held.saturating_sub(bytes))
+            });
+    }
+}
+
+/// The estimated memory of a user: the strings it owns plus bookkeeping.
+fn user_weight(user: &User) -> usize {
+    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+    let metadata: usize = user
+        .metadata
+        .iter()
+        .map(|(key, value)| key.len() + value.to_string().len() + 64)
+        .sum();
+    OBJECT_OVERHEAD_BYTES
+        + user.id.len()
+        + user.email.len()
+        + optional(&user.first_name)
+        + optional(&user.last_name)
+        + optional(&user.profile_picture_url)
+        + optional(&user.external_id)
+        + metadata
+}
+
+/// The estimated memory of a factor, counted twice for its id (map key and value).
+fn factor_weight(factor: &Factor) -> usize {
+    let kind = match &factor.kind {
+        FactorKind::Totp { issuer, user, .. } => issuer.len() + user.len() + 64,
+        FactorKind::Sms { phone_number } => phone_number.len(),
+        FactorKind::GenericOtp => 0,
+    };
+    OBJECT_OVERHEAD_BYTES
+        + 2 * factor.id.len()
+        + factor.user_id.as_ref().map_or(0, String::len)
+        + kind
+}
+
+/// The estimated memory of a challenge; its id is also in its factor's list.
+fn challenge_weight(challenge: &Challenge) -> usize {
+    let code = match &challenge.expected {
+        ExpectedCode::OneTime(code) => code.len(),
+        ExpectedCode::Totp(_) => 64,
+    };
+    let sms = challenge
+        .sms
+        .as_ref()
+        .map_or(0, |sms| sms.phone_number.len() + sms.text.len());
+    OBJECT_OVERHEAD_BYTES + 3 * challenge.id.len() + challenge.factor_id.len() + code + sms
 }
 
 /// Whether `challenge` has been expired, or verified, for longer than [`KEEP_SPENT_SECONDS`].

@@ -101,6 +101,17 @@ impl Binary {
         self.base_url.trim_start_matches("http://")
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGKILL (`kill -9`): a crash, with no chance to save anything.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM, as a process supervisor or `docker stop` would.
     pub fn terminate(&self) {
         let status = Command::new("kill")

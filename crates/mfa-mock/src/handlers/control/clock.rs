@@ -13,6 +13,11 @@ use crate::validation::BodySchema;
 
 /// The furthest one `advance_seconds` may move the clock: about ten years.
 const MAX_ADVANCE_SECONDS: i64 = 10 * 366 * 24 * 60 * 60;
+/// 0000-01-01T00:00:00.000Z: RFC 3339 has four-digit years, so a clock
+/// outside years 0 to 9999 would write times no parser (ours included) reads back.
+const EARLIEST: Timestamp = Timestamp::from_unix_millis(-62_167_219_200_000);
+/// 9999-12-31T23:59:59.999Z.
+const LATEST: Timestamp = Timestamp::from_unix_millis(253_402_300_799_999);
 
 const EXAMPLE: &str =
     r#"{"freeze_at": "2026-01-15T12:00:00Z"}, {"advance_seconds": 601} or {"resume": true}."#;
@@ -26,6 +31,7 @@ struct ClockChange {
 }
 
 /// The one change a valid body asks for.
+#[derive(Clone, Copy)]
 enum Move {
     Freeze(Timestamp),
     Advance(i64),
@@ -48,7 +54,25 @@ fn shown(ctx: &Ctx<'_>) -> ApiResponse {
 pub(crate) fn change(ctx: &Ctx<'_>) -> Answer {
     ctx.query(&[])?;
     let clock = &ctx.tenant.clock;
-    match ctx.control_body(BodySchema::ChangeClock, EXAMPLE, planned)? {
+    let change = ctx.control_body(BodySchema::ChangeClock, EXAMPLE, planned)?;
+    let (field, lands_at) = match change {
+        Move::Freeze(at) => ("freeze_at", Some(at)),
+        Move::Advance(seconds) => ("advance_seconds", Some(clock.now().plus_seconds(seconds))),
+        Move::Resume => ("resume", None),
+    };
+    if let Some(at) = lands_at
+        && !(EARLIEST..=LATEST).contains(&at)
+    {
+        return Err(ApiError::invalid(
+            field,
+            "out_of_range",
+            format!(
+                "The clock must stay between {EARLIEST} and {LATEST} (years 0 to 9999, as RFC 3339 writes them); this would move it to {} ms since 1970.",
+                at.unix_millis()
+            ),
+        ));
+    }
+    match change {
         Move::Freeze(at) => clock.freeze_at(at),
         Move::Advance(seconds) => clock.advance(seconds),
         Move::Resume => clock.resume(),

@@ -5,7 +5,7 @@ use http::StatusCode;
 
 use super::list as list_json;
 use crate::error::{ApiError, Entity};
-use crate::faults::{Fault, FaultSpec};
+use crate::faults::{Fault, FaultSpec, MAX_FAULTS};
 use crate::handlers::Answer;
 use crate::handlers::Ctx;
 use crate::ids::IdKind;
@@ -29,7 +29,13 @@ pub(crate) fn add(ctx: &Ctx<'_>) -> Answer {
     let fault = ctx.control_body(BodySchema::CreateFault, EXAMPLE, |spec: FaultSpec| {
         Fault::from_spec(spec, id, now).map_err(ApiError::Validation)
     })?;
-    ctx.tenant.faults.add(fault.clone());
+    ctx.tenant.faults.add(fault.clone()).map_err(|_| {
+        ApiError::invalid(
+            "faults",
+            "too_many",
+            format!("This API key already has {MAX_FAULTS} active faults; remove some (DELETE /_mock/faults/:id) first."),
+        )
+    })?;
     let json =
         serde_json::to_value(&fault).map_err(|error| ApiError::Internal(error.to_string()))?;
     Ok(ApiResponse::json(StatusCode::CREATED, json))
