@@ -5,10 +5,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::ceiling::CeilingServer;
+use crate::ceiling::{self, InProcessServer};
 use crate::cli::{ServerChoice, Settings};
 use crate::cpu::{CpuSource, Probe};
 use crate::driver::{self, Timing};
+use crate::floor;
 use crate::machine::Machine;
 use crate::memory;
 use crate::pinning::{self, Plan};
@@ -115,7 +116,7 @@ fn empty_report(
     }
 }
 
-/// Measures one scenario: the ceiling on its own in-process server, the others
+/// Measures one scenario: the ceiling and the floors on their own in-process servers, the others
 /// on a fresh spawned server (or the `--url` one).
 async fn run_scenario(
     settings: &Settings,
@@ -150,7 +151,7 @@ async fn run_scenario(
     Ok(result.with_cpu(usage))
 }
 
-/// Starts the server `scenario` runs against: the ceiling in-process, else a
+/// Starts the server `scenario` runs against: the ceiling or floor in-process, else a
 /// fresh mfa-mock (or the `--url` one).
 async fn serve(
     settings: &Settings,
@@ -161,9 +162,14 @@ async fn serve(
 ) -> Result<(Target, Serving), String> {
     match (scenario, &settings.server, launch) {
         (Scenario::Ceiling, _, _) => {
-            let server = CeilingServer::start(plan.server_core)
+            let server = ceiling::start(plan.server_core)
                 .map_err(|error| format!("cannot start the ceiling server: {error}"))?;
-            Ok((Target::from_addr(server.addr()), Serving::Ceiling(server)))
+            Ok((Target::from_addr(server.addr()), Serving::InProcess(server)))
+        }
+        (Scenario::FloorEnroll | Scenario::FloorFlow, _, _) => {
+            let server = floor::start(plan.server_core)
+                .map_err(|error| format!("cannot start the floor server: {error}"))?;
+            Ok((Target::from_addr(server.addr()), Serving::InProcess(server)))
         }
         (_, _, Some(launch)) => {
             let server = launch.spawn()?;
@@ -181,8 +187,8 @@ async fn serve(
 
 /// The server a scenario runs against; dropping it stops the server.
 enum Serving {
-    /// The in-process ceiling.
-    Ceiling(CeilingServer),
+    /// The in-process ceiling or floor.
+    InProcess(InProcessServer),
     /// A spawned mfa-mock.
     Spawned(ServerProcess),
     /// The `--url` server, which mfa-load does not own.
@@ -193,7 +199,7 @@ impl Serving {
     /// Where the server's CPU time can be read, if mfa-load can see it.
     fn cpu_source(&self) -> Option<CpuSource> {
         match self {
-            Self::Ceiling(server) => server.cpu_source(),
+            Self::InProcess(server) => server.cpu_source(),
             Self::Spawned(server) => Some(CpuSource::Process(server.pid())),
             Self::Elsewhere => None,
         }

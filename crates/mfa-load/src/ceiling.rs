@@ -5,6 +5,7 @@
 //! mfa-mock's figures read as ratios that do not drift with the machine.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
 use std::thread::JoinHandle;
@@ -35,18 +36,29 @@ pub const BODY: &str = concat!(
 
 const CONTENT_TYPE_JSON: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 
-/// A running ceiling server; dropping it stops it.
-pub struct CeilingServer {
+/// Starts the ceiling on 127.0.0.1 (a free port), on a new thread pinned to
+/// `core` when one is given.
+pub fn start(core: Option<usize>) -> io::Result<InProcessServer> {
+    InProcessServer::start("ceiling-server", core, answer)
+}
+
+/// A hyper server on its own single-threaded runtime and thread, in this
+/// process; dropping it stops it. The ceiling and the floor are both one.
+pub struct InProcessServer {
     addr: SocketAddr,
     cpu: Option<CpuSource>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl CeilingServer {
-    /// Starts the server on 127.0.0.1 (a free port), on a new thread pinned
-    /// to `core` when one is given.
-    pub fn start(core: Option<usize>) -> io::Result<Self> {
+impl InProcessServer {
+    /// Starts a server answering with `answer` on 127.0.0.1 (a free port), on a
+    /// new thread named `name` pinned to `core` when one is given.
+    pub fn start<A, F>(name: &str, core: Option<usize>, answer: A) -> io::Result<Self>
+    where
+        A: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
+        F: Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
+    {
         let listener = StdListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -56,11 +68,11 @@ impl CeilingServer {
         let (stop, stopped) = oneshot::channel();
         let (cpu_sender, cpu_receiver) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
-            .name("ceiling-server".to_owned())
+            .name(name.to_owned())
             .spawn(move || {
                 pinning::pin_current_thread(core);
                 let _ = cpu_sender.send(CpuSource::current_thread());
-                runtime.block_on(serve(listener, stopped));
+                runtime.block_on(serve(listener, stopped, answer));
             })?;
         Ok(Self {
             addr,
@@ -81,7 +93,7 @@ impl CeilingServer {
     }
 }
 
-impl Drop for CeilingServer {
+impl Drop for InProcessServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -92,7 +104,11 @@ impl Drop for CeilingServer {
     }
 }
 
-async fn serve(listener: StdListener, mut stopped: oneshot::Receiver<()>) {
+async fn serve<A, F>(listener: StdListener, mut stopped: oneshot::Receiver<()>, answer: A)
+where
+    A: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
+    F: Future<Output = Result<Response<Full<Bytes>>, Infallible>> + Send + 'static,
+{
     let Ok(listener) = TcpListener::from_std(listener) else {
         return;
     };
@@ -102,7 +118,7 @@ async fn serve(listener: StdListener, mut stopped: oneshot::Receiver<()>) {
                 // Hyper's defaults, as a bare server (and mfa-mock) uses them.
                 if let Ok((stream, _)) = accepted {
                     let connection = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service_fn(answer));
+                        .serve_connection(TokioIo::new(stream), service_fn(answer.clone()));
                     tokio::spawn(connection);
                 }
             }

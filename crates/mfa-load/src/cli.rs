@@ -217,6 +217,13 @@ impl Cli {
             .filter(|(part, _)| wants(*part))
             .map(|(_, scenario)| *scenario)
             .collect();
+        // The floors come right after the ceiling, in the order of their scenarios.
+        let floors: Vec<Scenario> = chosen
+            .iter()
+            .map(|scenario| scenario.reference())
+            .filter(|reference| *reference != Scenario::Ceiling)
+            .collect();
+        chosen.splice(0..0, floors);
         if !chosen.is_empty() || wants(Part::Ceiling) {
             chosen.insert(0, Scenario::Ceiling);
         }
@@ -230,8 +237,8 @@ impl Cli {
         let specific = match scenario {
             Scenario::Ceiling => self.ceiling_connections,
             Scenario::Get => self.get_connections,
-            Scenario::Enroll => self.enroll_connections,
-            Scenario::Flow => self.flow_connections,
+            Scenario::Enroll | Scenario::FloorEnroll => self.enroll_connections,
+            Scenario::Flow | Scenario::FloorFlow => self.flow_connections,
             Scenario::List => self.list_connections,
         };
         let count = specific
@@ -323,6 +330,8 @@ mod tests {
             names(&settings),
             [
                 ("ceiling", 64),
+                ("floor-enroll", 16),
+                ("floor-flow", 16),
                 ("get", 64),
                 ("enroll", 16),
                 ("flow", 16),
@@ -334,9 +343,14 @@ mod tests {
     }
 
     #[test]
-    fn one_scenario_brings_the_ceiling_and_nothing_else() {
+    fn one_scenario_brings_the_ceiling_and_its_floor_and_nothing_else() {
         let settings = cli(&["flow"]).settings().expect("valid");
-        assert_eq!(names(&settings), [("ceiling", 64), ("flow", 16)]);
+        assert_eq!(
+            names(&settings),
+            [("ceiling", 64), ("floor-flow", 16), ("flow", 16)]
+        );
+        let settings = cli(&["get"]).settings().expect("valid");
+        assert_eq!(names(&settings), [("ceiling", 64), ("get", 64)]);
         assert_eq!((settings.startup_starts, settings.memory), (None, None));
     }
 
@@ -349,6 +363,8 @@ mod tests {
             names(&settings),
             [
                 ("ceiling", 2),
+                ("floor-enroll", 2),
+                ("floor-flow", 2),
                 ("get", 8),
                 ("enroll", 2),
                 ("flow", 2),

@@ -22,6 +22,13 @@ SCENARIOS
            fixed ~400-byte JSON body (64 connections). It is measured whenever another
            scenario is, and every mfa-mock figure is printed as a ratio of it: ratios
            measured side by side hold on a busy machine, absolute figures drift.
+  floor-enroll, floor-flow
+           the enroll and flow workloads against the honest floor: a bare hyper server
+           inside mfa-load that stores a factor with a random 160-bit secret in a
+           DashMap, stores a challenge, checks an HMAC-SHA1 TOTP code, and answers small
+           fixed-shape JSON (no routing, journal, validation, ids or QR). Measured
+           whenever enroll or flow is, pinned like the ceiling; enroll and flow are
+           printed as ratios of it, in req/s and in server CPU µs per request.
   get      GET /auth/factors/:id of a TOTP factor enrolled in setup (64 connections)
   enroll   POST /auth/factors/enroll, TOTP, QR code and all (16 connections)
   flow     enroll -> challenge -> verify with the correct TOTP code computed from the
@@ -43,8 +50,8 @@ start-up and memory are then skipped. Each scenario uses its own sk_test_ key, s
 own tenant.
 
 PINNING
-With two cores or more, the spawned mfa-mock (one tokio worker) and the ceiling server
-(a single-threaded runtime) run on the first core this process may use (core 0 on most
+With two cores or more, the spawned mfa-mock (one tokio worker), the ceiling and the
+floor servers (each a single-threaded runtime) run on the first core this process may use (core 0 on most
 machines), the load generator (a single-threaded runtime) on the second (core 1), so
 server and generator never compete for a CPU. The report shows
 the server's Cpus_allowed_list as the kernel has it. With one core, or --no-pin,

@@ -3,14 +3,15 @@
 //! It drives a server over HTTP/1.1 keep-alive connections, one worker per
 //! connection, and reports requests (and flows) per second, latency
 //! percentiles and failures per scenario, next to a bare hyper server measured
-//! in the same run (the ceiling), plus start-up time and resident memory.
+//! in the same run (the ceiling) and a bare server doing a flow's real work
+//! (the floor), plus start-up time and resident memory.
 //!
 //! The binary parses flags (`cli`) and calls [`bench::run`]; a run goes
 //! `bench` (orchestration, pinning) → `driver` (workers and timing) →
 //! `scenario` (what each iteration sends) → `client` (one connection). The
-//! servers it measures are `server_process` (a spawned mfa-mock) and `ceiling`
-//! (in-process); `startup` and `memory` measure the spawned process; `report`
-//! prints everything.
+//! servers it measures are `server_process` (a spawned mfa-mock), `ceiling`
+//! and `floor` (both in-process); `startup` and `memory` measure the spawned
+//! process; `report` prints everything.
 
 pub mod bench;
 pub mod ceiling;
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod client;
 pub mod cpu;
 pub mod driver;
+pub mod floor;
 pub mod help;
 pub mod machine;
 pub mod memory;

@@ -63,9 +63,11 @@ impl Plan {
             return "not pinned".to_owned();
         };
         let server_part = if spawned_server {
-            format!("mfa-mock (1 tokio worker) and ceiling on core {server}")
+            format!("mfa-mock (1 tokio worker), ceiling and floor on core {server}")
         } else {
-            format!("ceiling on core {server} (the --url server is not pinned by mfa-load)")
+            format!(
+                "ceiling and floor on core {server} (the --url server is not pinned by mfa-load)"
+            )
         };
         format!("{server_part}, load generator on core {generator}")
     }
@@ -105,7 +107,7 @@ mod tests {
         assert_eq!(plan.warning, None);
         assert_eq!(
             plan.describe(true),
-            "mfa-mock (1 tokio worker) and ceiling on core 0, load generator on core 1"
+            "mfa-mock (1 tokio worker), ceiling and floor on core 0, load generator on core 1"
         );
     }
 

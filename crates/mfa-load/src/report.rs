@@ -77,8 +77,18 @@ pub struct ScenarioResult {
     /// Requests per second as a fraction of the ceiling's (`None` when no
     /// ceiling was measured).
     pub vs_ceiling: Option<f64>,
+    /// Requests per second as a fraction of the reference's (the floor for
+    /// `enroll` and `flow`, the ceiling otherwise; see [`Scenario::reference`]).
+    pub vs_reference: Option<f64>,
     /// The server's CPU use in the measured window, as a share of one core.
     pub server_cpu: Option<f64>,
+    /// Server CPU time per request answered, in microseconds: what a request
+    /// costs, whatever else the machine was doing.
+    pub server_cpu_us: Option<f64>,
+    /// Server CPU time per verified flow, in microseconds (flows only).
+    pub server_cpu_us_per_flow: Option<f64>,
+    /// Server CPU per request as a multiple of the reference's.
+    pub cpu_vs_reference: Option<f64>,
     /// The load generator's CPU use in the measured window.
     pub generator_cpu: Option<f64>,
     /// The share of the window the server waited for a CPU another process held.
@@ -101,7 +111,7 @@ impl ScenarioResult {
             scenario,
             connections,
             requests_per_sec: recorder.requests as f64 / seconds,
-            flows_per_sec: (scenario == Scenario::Flow).then(|| recorder.flows as f64 / seconds),
+            flows_per_sec: scenario.is_flow().then(|| recorder.flows as f64 / seconds),
             p50_us: micros(50.0),
             p99_us: micros(99.0),
             p999_us: micros(99.9),
@@ -111,7 +121,11 @@ impl ScenarioResult {
             transport_errors: recorder.transport_errors,
             first_problem: recorder.first_problem.clone(),
             vs_ceiling: None,
+            vs_reference: None,
             server_cpu: None,
+            server_cpu_us: None,
+            server_cpu_us_per_flow: None,
+            cpu_vs_reference: None,
             generator_cpu: None,
             server_waiting: None,
             generator_waiting: None,
@@ -120,7 +134,13 @@ impl ScenarioResult {
 
     /// The same figures with the CPU use of the measured window.
     pub fn with_cpu(self, usage: Usage) -> Self {
+        let micros_per = |rate: f64| {
+            let share = usage.server?;
+            (rate > 0.0).then(|| share / rate * 1e6)
+        };
         Self {
+            server_cpu_us: micros_per(self.requests_per_sec),
+            server_cpu_us_per_flow: self.flows_per_sec.and_then(micros_per),
             server_cpu: usage.server,
             generator_cpu: usage.generator,
             server_waiting: usage.server_waiting,
@@ -144,15 +164,35 @@ impl ScenarioResult {
 }
 
 impl Report {
-    /// Sets every scenario's ratio to the ceiling measured in the same run.
+    /// Sets every scenario's ratios to the ceiling and to its reference
+    /// measured in the same run.
     pub fn compute_ratios(&mut self) {
-        let ceiling = self
+        let find = |scenario: Scenario| {
+            self.scenarios
+                .iter()
+                .find(|result| result.scenario == scenario)
+                .map(|result| (result.requests_per_sec, result.server_cpu_us))
+        };
+        let ratios: Vec<_> = self
             .scenarios
             .iter()
-            .find(|result| result.scenario == Scenario::Ceiling)
-            .map(|result| result.requests_per_sec);
-        for result in &mut self.scenarios {
-            result.vs_ceiling = stats::ratio(result.requests_per_sec, ceiling);
+            .map(|result| {
+                let ceiling = find(Scenario::Ceiling).map(|(rate, _)| rate);
+                let reference = find(result.scenario.reference());
+                let cpu = result.server_cpu_us.and_then(|cpu| {
+                    stats::ratio(cpu, reference.and_then(|(_, reference)| reference))
+                });
+                (
+                    stats::ratio(result.requests_per_sec, ceiling),
+                    stats::ratio(result.requests_per_sec, reference.map(|(rate, _)| rate)),
+                    cpu,
+                )
+            })
+            .collect();
+        for (result, (ceiling, reference, cpu)) in self.scenarios.iter_mut().zip(ratios) {
+            result.vs_ceiling = ceiling;
+            result.vs_reference = reference;
+            result.cpu_vs_reference = cpu;
         }
     }
 
@@ -218,7 +258,7 @@ impl Report {
     fn write_scenarios(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "\n{:<8} {:>5} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7} {:>10} {:>11}",
+            "\n{:<12} {:>5} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7} {:>10} {:>11} {:>8} {:>12} {:>11}",
             "scenario",
             "conns",
             "req/s",
@@ -228,13 +268,17 @@ impl Report {
             "p99.9",
             "non-2xx",
             "vs ceiling",
-            "cpu srv/gen"
+            "cpu srv/gen",
+            "µs/req",
+            "reference",
+            "vs ref"
         );
         for result in &self.scenarios {
             let micros = |us: f64| format_latency(Duration::from_secs_f64(us / 1e6));
+            let reference = result.scenario.reference();
             let _ = writeln!(
                 out,
-                "{:<8} {:>5} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7} {:>10} {:>11}",
+                "{:<12} {:>5} {:>9} {:>8} {:>9} {:>9} {:>9} {:>7} {:>10} {:>11} {:>8} {:>12} {:>11}",
                 result.scenario.name(),
                 result.connections,
                 format_rate(result.requests_per_sec),
@@ -249,13 +293,35 @@ impl Report {
                     cpu_share(result.server_cpu),
                     cpu_share(result.generator_cpu)
                 ),
+                result
+                    .server_cpu_us
+                    .map_or("-".to_owned(), |us| format!("{us:.1}")),
+                reference.name(),
+                format!(
+                    "{}/{}",
+                    format_ratio(result.vs_reference),
+                    result
+                        .cpu_vs_reference
+                        .map_or("-".to_owned(), |ratio| format!("{ratio:.2}×"))
+                ),
             );
         }
         let _ = writeln!(
             out,
             "latency is per request; vs ceiling = req/s ÷ the ceiling's req/s (for flow: flows/s × 3);\n\
-             cpu srv/gen = share of one core the server and the load generator used while measured"
+             cpu srv/gen = share of one core the server and the load generator used while measured;\n\
+             µs/req = server CPU time per request; vs ref = req/s ÷ the reference's, then\n\
+             µs/req ÷ the reference's (the floors do a flow's real work and nothing else)"
         );
+        for result in self.scenarios.iter() {
+            if let Some(per_flow) = result.server_cpu_us_per_flow {
+                let _ = writeln!(
+                    out,
+                    "{}: {per_flow:.1} µs of server CPU per flow",
+                    result.scenario.name()
+                );
+            }
+        }
         self.write_noise(out);
     }
 
@@ -407,6 +473,26 @@ mod tests {
     }
 
     #[test]
+    fn enroll_and_flow_are_read_against_their_floor_in_throughput_and_cpu() {
+        let cpu = |share: f64| Usage {
+            server: Some(share),
+            ..Usage::default()
+        };
+        let floor = result(Scenario::FloorFlow, 900, 0).with_cpu(cpu(0.9));
+        let flow = result(Scenario::Flow, 300, 0).with_cpu(cpu(0.6));
+        let report = report(vec![floor, flow]);
+        let flow = &report.scenarios[1];
+        // 300 req/s on 60% of a core: 2 000 µs each; the floor's 900 on 90%: 1 000 µs.
+        assert_eq!(flow.server_cpu_us.map(f64::round), Some(2000.0));
+        assert_eq!(flow.vs_reference.map(|r| (r * 1000.0).round()), Some(333.0));
+        assert_eq!(
+            flow.cpu_vs_reference.map(|r| (r * 100.0).round()),
+            Some(200.0)
+        );
+        assert_eq!(report.scenarios[0].cpu_vs_reference, Some(1.0));
+    }
+
+    #[test]
     fn without_a_ceiling_there_is_no_ratio() {
         let report = report(vec![result(Scenario::Get, 800, 0)]);
         assert_eq!(report.scenarios[0].vs_ceiling, None);
@@ -428,7 +514,7 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("connections: ceiling 16, get 16"), "{table}");
-        assert!(table.contains("get         16       800"), "{table}");
+        assert!(table.contains("get             16       800"), "{table}");
         assert!(table.contains("80.0%"), "{table}");
         assert!(!table.contains("!!!"), "{table}");
     }

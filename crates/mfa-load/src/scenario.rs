@@ -17,11 +17,17 @@ use crate::totp;
 
 /// A workload the benchmark measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Scenario {
     /// A bare hyper server in this process answering every request with a fixed
     /// ~400-byte JSON body: the most a server can do on this machine.
     Ceiling,
+    /// The `enroll` workload against the honest floor: a bare hyper server in
+    /// this process that stores a factor with a random secret and nothing more.
+    FloorEnroll,
+    /// The `flow` workload against the honest floor (a stored factor, a stored
+    /// challenge, an HMAC-SHA1 TOTP check).
+    FloorFlow,
     /// GET /auth/factors/:id of a TOTP factor enrolled in setup.
     Get,
     /// POST /auth/factors/enroll for TOTP: secret, otpauth URI and QR PNG.
@@ -35,8 +41,10 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in the order a full run measures them.
-    pub const ALL: [Scenario; 5] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Ceiling,
+        Scenario::FloorEnroll,
+        Scenario::FloorFlow,
         Scenario::Get,
         Scenario::Enroll,
         Scenario::Flow,
@@ -47,6 +55,8 @@ impl Scenario {
     pub fn name(self) -> &'static str {
         match self {
             Scenario::Ceiling => "ceiling",
+            Scenario::FloorEnroll => "floor-enroll",
+            Scenario::FloorFlow => "floor-flow",
             Scenario::Get => "get",
             Scenario::Enroll => "enroll",
             Scenario::Flow => "flow",
@@ -58,16 +68,34 @@ impl Scenario {
     pub fn default_connections(self) -> usize {
         match self {
             Scenario::Ceiling | Scenario::Get => 64,
-            Scenario::Enroll | Scenario::Flow | Scenario::List => 16,
+            Scenario::FloorEnroll
+            | Scenario::FloorFlow
+            | Scenario::Enroll
+            | Scenario::Flow
+            | Scenario::List => 16,
+        }
+    }
+
+    /// Whether an iteration is a whole enroll → challenge → verify flow.
+    pub fn is_flow(self) -> bool {
+        matches!(self, Scenario::Flow | Scenario::FloorFlow)
+    }
+
+    /// What the scenario is read against: the floor running the same workload
+    /// for `enroll` and `flow`, the ceiling for `get` and `list`; the ceiling
+    /// and the floors are their own.
+    pub fn reference(self) -> Scenario {
+        match self {
+            Scenario::Enroll => Scenario::FloorEnroll,
+            Scenario::Flow => Scenario::FloorFlow,
+            Scenario::FloorEnroll | Scenario::FloorFlow => self,
+            Scenario::Ceiling | Scenario::Get | Scenario::List => Scenario::Ceiling,
         }
     }
 
     /// Requests one iteration sends when it succeeds.
     pub fn requests_per_iteration(self) -> u64 {
-        match self {
-            Scenario::Flow => 3,
-            _ => 1,
-        }
+        if self.is_flow() { 3 } else { 1 }
     }
 }
 
@@ -128,8 +156,8 @@ impl Workload {
             Scenario::Ceiling => Ok(Self::Fixed {
                 uri: Uri::from_static(CEILING_PATH),
             }),
-            Scenario::Enroll => Ok(Self::Enroll),
-            Scenario::Flow => Ok(Self::Flow),
+            Scenario::Enroll | Scenario::FloorEnroll => Ok(Self::Enroll),
+            Scenario::Flow | Scenario::FloorFlow => Ok(Self::Flow),
             Scenario::Get => {
                 let factor = create(&mut connect().await?, ENROLL_PATH, ENROLL_BODY).await?;
                 fixed(&format!("/auth/factors/{}", factor.id))
@@ -342,12 +370,12 @@ mod tests {
     }
 
     #[test]
-    fn only_flow_sends_three_requests_per_iteration() {
+    fn only_flows_send_three_requests_per_iteration() {
         let per_iteration: Vec<u64> = Scenario::ALL
             .iter()
             .map(|s| s.requests_per_iteration())
             .collect();
-        assert_eq!(per_iteration, [1, 1, 1, 3, 1]);
+        assert_eq!(per_iteration, [1, 1, 3, 1, 1, 3, 1]);
     }
 
     #[test]
@@ -356,6 +384,6 @@ mod tests {
             .iter()
             .map(|s| s.default_connections())
             .collect();
-        assert_eq!(defaults, [64, 64, 16, 16, 16]);
+        assert_eq!(defaults, [64, 16, 16, 64, 16, 16, 16]);
     }
 }

@@ -7,6 +7,7 @@ use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::ids::{Entropy, IdKind};
 use crate::model::{Challenge, EnrolledTotp, ExpectedCode, Factor, FactorKind, SentSms};
+use crate::qr::QrError;
 use crate::totp::TotpSecret;
 
 /// How long SMS and generic OTP challenges stay verifiable: 10 minutes.
@@ -27,13 +28,7 @@ pub(crate) fn totp_kind(
     user: String,
 ) -> Result<(FactorKind, EnrolledTotp), ApiError> {
     let uri = secret.otpauth_uri(&issuer, &user);
-    let qr_code = crate::qr::png_data_uri(&uri).map_err(|_| {
-        ApiError::invalid(
-            "totp_user",
-            "too_long",
-            "`totp_issuer` and `totp_user` together are too long to fit in a QR code; shorten them.",
-        )
-    })?;
+    let qr_code = crate::qr::png_data_uri(&uri).map_err(qr_error)?;
     let enrolled = EnrolledTotp {
         secret: secret.to_base32(),
         uri,
@@ -47,6 +42,23 @@ pub(crate) fn totp_kind(
         },
         enrolled,
     ))
+}
+
+/// The answer to a QR code that could not be drawn: the caller's fault only when
+/// the URI is too long; anything else is ours, logged (without the URI, which holds
+/// the secret) and answered with a 500.
+fn qr_error(error: QrError) -> ApiError {
+    match error {
+        QrError::TooLong => ApiError::invalid(
+            "totp_user",
+            "too_long",
+            "`totp_issuer` and `totp_user` together are too long to fit in a QR code; shorten them.",
+        ),
+        QrError::Internal(detail) => {
+            tracing::error!(%detail, "enrollment failed drawing its QR code");
+            ApiError::Internal(detail)
+        }
+    }
 }
 
 /// A new factor of `kind`, created now.
@@ -103,5 +115,24 @@ pub(crate) fn new_challenge(
         sms,
         verified: false,
         failed_attempts: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::StatusCode;
+
+    #[test]
+    fn a_uri_too_long_for_a_qr_code_blames_totp_user() {
+        let error = qr_error(QrError::TooLong);
+        assert_eq!(error.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    #[test]
+    fn any_other_qr_failure_is_an_internal_error() {
+        let error = qr_error(QrError::Internal("QR code: out of range".to_owned()));
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(error.body()["code"], "internal_error");
     }
 }

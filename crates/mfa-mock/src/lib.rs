@@ -47,7 +47,7 @@ pub use app::App;
 pub use clock::{Clock, ManualClock, Timestamp};
 pub use config::{Config, DEFAULT_MAX_BODY_BYTES};
 pub use model::ExpectedCode;
-pub use qr::png_data_uri;
+pub use qr::{QrError, png_data_uri};
 pub use request::ApiRequest;
 pub use response::ApiResponse;
 pub use seed::SeedFile;

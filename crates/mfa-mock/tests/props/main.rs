@@ -9,7 +9,8 @@
 //!   it, a challenge verifies successfully at most once, and a deleted factor
 //!   leaves no challenge behind. A model predicts every status on the way.
 //!
-//! - Any text's QR code is byte for byte the one totp-rs renders.
+//! - The QR code of any enrollment's URI, and of any text that fits, decodes
+//!   back to exactly that text.
 //!
 //! Case counts are kept small for `cargo test`; `PROPTEST_CASES=10000` runs more.
 
