@@ -60,7 +60,10 @@ pub(crate) fn snapshot(store: &Store) -> SeedFile {
         })
         .collect();
     tenants.sort_by(|a, b| a.api_key.cmp(&b.api_key));
-    SeedFile { tenants }
+    SeedFile {
+        tenants,
+        signing_key: store.signer.saved_pem(),
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,10 @@ use crate::store::Store;
 pub struct SeedFile {
     /// One entry per API key, each naming its `api_key`.
     pub(crate) tenants: Vec<TenantState>,
+    /// The server's token-signing key (PKCS#8 PEM), so tokens issued before a
+    /// restart still verify after it; made on first use when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) signing_key: Option<String>,
 }
 
 impl SeedFile {
@@ -43,6 +47,9 @@ impl SeedFile {
 
 /// Loads every tenant of `seeds` into `store`.
 pub(crate) fn apply(store: &Store, seeds: &SeedFile) -> Result<(), String> {
+    if let Some(pem) = &seeds.signing_key {
+        store.signer.restore(pem.clone());
+    }
     for (index, seed) in seeds.tenants.iter().enumerate() {
         let api_key = seed.api_key.as_deref().unwrap_or_default();
         let at = format!("seed file: tenants[{index}] ({api_key})");

@@ -11,21 +11,27 @@
 mod idempotency;
 mod page;
 mod tenant;
+mod tokens;
 
 use std::sync::Arc;
 
 use dashmap::DashMap;
 
+use crate::signing::Signer;
+
 pub(crate) use idempotency::Begin;
 pub(crate) use page::{Order, PageRequest};
 pub use tenant::Tenant;
 pub(crate) use tenant::{Objects, TenantTemplate, VerifyRefusal};
+pub(crate) use tokens::{Pending, Refresh};
 
 /// Every tenant's state, keyed by API key.
 #[derive(Debug)]
 pub(crate) struct Store {
     tenants: DashMap<String, Arc<Tenant>>,
     template: TenantTemplate,
+    /// The server-wide key access tokens are signed with.
+    pub(crate) signer: Signer,
 }
 
 impl Store {
@@ -33,6 +39,7 @@ impl Store {
     pub(crate) fn new(template: TenantTemplate) -> Self {
         Self {
             tenants: DashMap::new(),
+            signer: Signer::new(template.seed),
             template,
         }
     }

@@ -11,13 +11,16 @@
 //! a `challenges` guard; never the other way round. Deletion never holds two
 //! guards at once.
 
+mod accounts;
+
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
 use super::idempotency::Idempotency;
 use super::page::{Page, PageRequest, page_of};
+use super::tokens::SignInTokens;
 use crate::clock::{Clock, TenantClock, Timestamp};
 use crate::faults::Faults;
 use crate::ids::Entropy;
@@ -65,6 +68,10 @@ pub struct Tenant {
     pub faults: Faults,
     /// Responses remembered by `Idempotency-Key`.
     pub idempotency: Idempotency,
+    /// Whether a password sign-in of a user without a factor must enroll one.
+    pub mfa_required: AtomicBool,
+    /// Pending authentication tokens and refresh tokens.
+    pub sign_in: SignInTokens,
 }
 
 /// A tenant's users, factors and challenges, as plain lists.
@@ -127,6 +134,8 @@ impl Tenant {
             journal: Journal::new(template.journal_capacity),
             faults: Faults::default(),
             idempotency: Idempotency::default(),
+            mfa_required: AtomicBool::new(false),
+            sign_in: SignInTokens::default(),
         }
     }
 

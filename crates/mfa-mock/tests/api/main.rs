@@ -13,6 +13,7 @@ mod logs;
 mod races;
 mod raw;
 mod shutdown;
+mod signin;
 mod slow_clients;
 mod tenants;
 mod ui;
