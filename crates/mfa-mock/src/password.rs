@@ -6,6 +6,8 @@
 //! sign in on every test, not a store of real credentials, so a sign-in must
 //! stay well under a millisecond (a production setting takes tens).
 
+use std::sync::OnceLock;
+
 use argon2::password_hash::{PasswordHash as Phc, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
@@ -60,8 +62,8 @@ impl PasswordHash {
 /// Spends the time of one verification, for an email with no password, so the
 /// answer's timing does not tell an unknown email from a wrong password.
 pub(crate) fn burn_one_verification(password: &str) {
-    let decoy = PasswordHash::new("decoy", [0; 16]);
-    if let Some(decoy) = decoy {
+    static DECOY: OnceLock<Option<PasswordHash>> = OnceLock::new();
+    if let Some(decoy) = DECOY.get_or_init(|| PasswordHash::new("decoy", [0; 16])) {
         let _ = decoy.verifies(password);
     }
 }

@@ -4,6 +4,7 @@
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
+use crate::binary::Binary;
 use crate::helpers::{
     Reply, TestApp, independent_totp, spawn_app, spawn_app_with_manual_clock, wrong_totp,
 };
@@ -451,4 +452,97 @@ async fn the_journal_never_shows_a_password_and_state_exports_only_its_hash() {
     sign_in(&other, "ada@example.com", "correct horse")
         .await
         .expect(200);
+}
+
+#[tokio::test]
+async fn with_a_state_file_the_signing_key_survives_a_restart_and_passwords_stay_hashed() {
+    let path =
+        std::env::temp_dir().join(format!("mfa-mock-signin-state-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let args = ["--state-file", path.to_str().unwrap_or_default()];
+    let client = reqwest::Client::new();
+    let jwks = |base: String| {
+        let request = client.get(format!("{base}/sso/jwks/client_123"));
+        async move {
+            request
+                .send()
+                .await
+                .expect("jwks")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let mut first = Binary::start(&args);
+    client
+        .post(format!("{}/user_management/users", first.base_url))
+        .bearer_auth("sk_test_signin_state")
+        .json(&json!({"email": "ada@example.com", "password": "correct horse"}))
+        .send()
+        .await
+        .expect("create");
+    let before = jwks(first.base_url.clone()).await;
+    first.terminate();
+    first
+        .wait_exit(std::time::Duration::from_secs(5))
+        .expect("exits");
+    let saved = std::fs::read_to_string(&path).unwrap_or_default();
+    let second = Binary::start(&args);
+    let after = jwks(second.base_url.clone()).await;
+    let _ = std::fs::remove_file(&path);
+
+    assert!(before.contains("sso_oidc_key_pair_"), "{before}");
+    assert_eq!(after, before);
+    assert!(saved.contains("BEGIN PRIVATE KEY") && saved.contains("$argon2id$"));
+    assert!(!saved.contains("correct horse"));
+}
+
+#[tokio::test]
+async fn of_concurrent_grants_with_one_pending_token_or_one_refresh_token_exactly_one_succeeds() {
+    let app = spawn_app().await;
+    let user = user_with_password(&app, "ada@example.com").await;
+    let (factor_id, secret, _) = enroll(&app, &user.str_at("/id")).await;
+    let token = sign_in(&app, "ada@example.com", "correct horse")
+        .await
+        .expect(403)
+        .str_at("/pending_authentication_token");
+    let mut challenges = Vec::new();
+    for _ in 0..8 {
+        challenges.push(app.challenge(&factor_id).await.expect(201).str_at("/id"));
+    }
+    let code = independent_totp(&secret, app.now_seconds());
+    let mut racers = Vec::new();
+    for challenge in challenges {
+        let (app, token, code) = (app.as_tenant(&app.key), token.clone(), code.clone());
+        racers.push(tokio::spawn(async move {
+            mfa(&app, &token, &challenge, &code).await
+        }));
+    }
+    let mut finished = Vec::new();
+    for racer in racers {
+        finished.push(racer.await.expect("the task completes"));
+    }
+    let winners: Vec<&Reply> = finished.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(winners.len(), 1);
+    for loser in finished.iter().filter(|r| r.status != 200) {
+        assert_eq!(
+            loser.expect(400)["code"],
+            "invalid_pending_authentication_token"
+        );
+    }
+
+    let refresh_token = winners[0].body.str_at("/refresh_token");
+    let mut racers = Vec::new();
+    for _ in 0..8 {
+        let (app, refresh_token) = (app.as_tenant(&app.key), refresh_token.clone());
+        racers.push(tokio::spawn(async move {
+            refresh(&app, &refresh_token).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for racer in racers {
+        statuses.push(racer.await.expect("the task completes"));
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400, 400, 400, 400, 400, 400, 400]);
 }
