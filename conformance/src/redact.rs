@@ -6,8 +6,10 @@
 //! `[auth_factor_1]` numbered per prefix by first appearance; RFC 3339 timestamps become
 //! `[timestamp]`; base32 `secret`s `[totp_secret]`; PNG `qr_code` data URIs
 //! `[qr_code:png]`; the `otpauth://` `uri` keeps everything but its secret; 6-digit `code`s
-//! `[code]`. Values the runner generated (unique values, API keys, the server's host) are
-//! replaced by the names the runner gives them.
+//! `[code]`; pending and refresh tokens `[token]`. Values the runner generated (unique
+//! values, API keys, the server's host) are replaced by the names the runner gives them. An
+//! `access_token` JWT is `[jwt]` in every profile: its times come from the wall clock, even
+//! on a server whose tenants are frozen.
 //!
 //! That is the [`Profile::Strict`] set, for a server whose values change every run. A
 //! seeded mfa-mock whose tenants start frozen ([`Profile::Deterministic`]) repeats its
@@ -111,10 +113,20 @@ impl Redactor {
 
     /// Redactions that depend on the field name; `None` when the rule does not apply.
     fn redact_field(&mut self, key: &str, text: &str) -> Option<String> {
+        // An access token's times come from the wall clock, never a frozen one, so
+        // even a deterministic run signs a different token each time.
+        if key == "access_token" && is_jwt(text) {
+            return Some("[jwt]".to_string());
+        }
         if let Profile::Deterministic { .. } = self.profile {
             return None;
         }
         match key {
+            "refresh_token" | "pending_authentication_token"
+                if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                Some("[token]".to_string())
+            }
             "secret" if is_base32(text) => Some("[totp_secret]".to_string()),
             "qr_code" if is_png_data_uri(text) => Some("[qr_code:png]".to_string()),
             "uri" if text.starts_with(OTPAUTH_PREFIX) => {
@@ -240,6 +252,21 @@ fn is_base32(text: &str) -> bool {
         && body
             .bytes()
             .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+}
+
+/// Three dot-separated base64url parts, the first a JSON header: a compact JWT.
+fn is_jwt(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        && base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(parts[0])
+            .is_ok_and(|header| header.first() == Some(&b'{'))
 }
 
 fn is_six_digits(text: &str) -> bool {
@@ -394,6 +421,19 @@ mod tests {
     #[test]
     fn only_six_digit_codes_are_redacted() {
         assert_eq!(redact(json!({"code": "012345"})), json!({"code": "[code]"}));
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#);
+        assert_eq!(
+            redact(json!({"access_token": format!("{header}.e30.c2ln")})),
+            json!({"access_token": "[jwt]"})
+        );
+        assert_eq!(
+            redact(json!({"access_token": "not.a.jwt"})),
+            json!({"access_token": "not.a.jwt"})
+        );
+        assert_eq!(
+            redact(json!({"refresh_token": "yAjhKk123NLIjdrBdGZPf8pLIDvK"})),
+            json!({"refresh_token": "[token]"})
+        );
         assert_eq!(
             redact(json!({"code": "entity_not_found"})),
             json!({"code": "entity_not_found"})

@@ -204,10 +204,22 @@ fn check(response: &ApiResponse, fault_injected: bool) {
     let body = response.body.as_ref().map(|body| body.to_value());
     assert!(status < 500, "a {status}: {body:?}");
     match (status, &body) {
-        (204, None) => {}
+        (200 | 204, None) => {}
         (200..=299, Some(body)) => assert!(body.is_object(), "{body}"),
         (401, Some(body)) if body.get("code").is_none() => {
             assert_eq!(body, &serde_json::json!({"message": "Unauthorized"}));
+        }
+        (400, Some(body)) if body.get("error").is_some() => {
+            assert!(
+                body["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{body}"
+            );
+            assert!(
+                body["error_description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{body}"
+            );
         }
         (400..=499, Some(body)) => {
             assert!(

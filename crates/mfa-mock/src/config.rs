@@ -18,6 +18,8 @@ pub struct Config {
     pub attempt_limit: u32,
     /// The issuer AuthKit enrollments use when the request names none.
     pub default_totp_issuer: String,
+    /// The `iss` claim of the access tokens sign-in issues.
+    pub issuer: String,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
     /// How long a client may take to send a request's headers.
@@ -51,6 +53,10 @@ pub struct Config {
     pub store_budget_bytes: usize,
 }
 
+/// The `iss` of access tokens unless `--issuer` says otherwise: the value the
+/// WorkOS session-token reference documents.
+pub(crate) const DEFAULT_ISSUER: &str = "https://api.workos.com";
+
 /// One mebibyte: the default body limit.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -61,6 +67,7 @@ impl Default for Config {
             totp_skew_steps: 1,
             attempt_limit: 5,
             default_totp_issuer: "mfa-mock".to_owned(),
+            issuer: DEFAULT_ISSUER.to_owned(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),

@@ -134,6 +134,28 @@ pub enum ApiError {
     IdempotencyKeyReused(String),
     /// A request with the same `Idempotency-Key` is still running.
     IdempotencyKeyInUse(String),
+    /// A password sign-in named an unknown email or the wrong password.
+    InvalidCredentials(String),
+    /// A password sign-in needs a second factor (403 `mfa_challenge` or
+    /// `mfa_enrollment`); the body is built by the sign-in handler.
+    AuthenticationFlow(Value),
+    /// A pending authentication token is unknown, expired or used.
+    InvalidPendingToken(String),
+    /// The TOTP code presented to a sign-in is wrong.
+    InvalidOneTimeCode(String),
+    /// The challenge of a sign-in was already verified.
+    OneTimeCodePreviouslyUsed(String),
+    /// The challenge of a sign-in has expired.
+    OneTimeCodeExpired(String),
+    /// The challenge's factor belongs to another user than the pending sign-in.
+    UserMismatch(String),
+    /// An OAuth-shaped 400: `{"error", "error_description"}`.
+    OAuth {
+        /// `invalid_request`, `invalid_grant`, `unsupported_grant_type`.
+        error: &'static str,
+        /// What was wrong.
+        description: String,
+    },
     /// The server failed; a bug.
     Internal(String),
 }
@@ -156,7 +178,15 @@ impl ApiError {
             ApiError::TooManyAttempts(_)
             | ApiError::InvalidJson(_)
             | ApiError::InvalidContentType(_)
-            | ApiError::IdempotencyKeyReused(_) => StatusCode::BAD_REQUEST,
+            | ApiError::IdempotencyKeyReused(_)
+            | ApiError::InvalidCredentials(_)
+            | ApiError::InvalidPendingToken(_)
+            | ApiError::InvalidOneTimeCode(_)
+            | ApiError::OneTimeCodePreviouslyUsed(_)
+            | ApiError::OneTimeCodeExpired(_)
+            | ApiError::UserMismatch(_)
+            | ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
+            ApiError::AuthenticationFlow(_) => StatusCode::FORBIDDEN,
             ApiError::IdempotencyKeyInUse(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
@@ -250,6 +280,44 @@ impl ApiError {
                      after it has finished."
                 ),
             ),
+            ApiError::InvalidCredentials(email) => coded(
+                "invalid_credentials",
+                format!("Invalid credentials for '{email}'."),
+            ),
+            ApiError::AuthenticationFlow(body) => body.clone(),
+            ApiError::InvalidPendingToken(token) => coded(
+                "invalid_pending_authentication_token",
+                format!("The pending_authentication_token '{token}' has expired or is invalid."),
+            ),
+            ApiError::InvalidOneTimeCode(id) => coded(
+                "invalid_one_time_code",
+                format!(
+                    "The code is not valid for the authentication challenge '{id}'. Send the \
+                     current code of the factor's authenticator app; the challenge and the \
+                     pending_authentication_token stay usable."
+                ),
+            ),
+            ApiError::OneTimeCodePreviouslyUsed(id) => coded(
+                "one_time_code_previously_used",
+                format!(
+                    "The authentication challenge '{id}' was already used. Challenge the factor \
+                     again and send the new challenge's id."
+                ),
+            ),
+            ApiError::OneTimeCodeExpired(id) => coded(
+                "one_time_code_expired",
+                format!("The authentication challenge '{id}' has expired."),
+            ),
+            ApiError::UserMismatch(id) => coded(
+                "user_mismatch",
+                format!(
+                    "The authentication challenge '{id}' belongs to a factor of another user than \
+                     the pending_authentication_token's."
+                ),
+            ),
+            ApiError::OAuth { error, description } => {
+                json!({"error": error, "error_description": description})
+            }
             ApiError::Internal(detail) => coded("internal_error", detail.clone()),
         }
     }

@@ -30,6 +30,8 @@ pub enum IdKind {
     Sms,
     /// An injected fault: `fault_…`.
     Fault,
+    /// A sign-in session: `session_…`.
+    Session,
 }
 
 impl IdKind {
@@ -42,6 +44,7 @@ impl IdKind {
             IdKind::Request => "req_",
             IdKind::Sms => "sms_",
             IdKind::Fault => "fault_",
+            IdKind::Session => "session_",
         }
     }
 }

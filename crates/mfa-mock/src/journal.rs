@@ -169,14 +169,36 @@ fn body(kept: &[u8], len: usize) -> Value {
         return Value::Null;
     }
     if kept.len() == len
-        && let Ok(json) = serde_json::from_slice(kept)
+        && let Ok(mut json) = serde_json::from_slice::<Value>(kept)
     {
+        redact(&mut json);
         return json;
     }
     let text = String::from_utf8_lossy(kept);
+    if SECRET_FIELDS.iter().any(|name| text.contains(name)) {
+        return Value::String(format!(
+            "[redacted: a body that is not a whole JSON object and may hold a secret, {len} bytes]"
+        ));
+    }
     match kept.len() < len {
         true => Value::String(format!("{text}… [{len} bytes in all]")),
         false => Value::String(text.into_owned()),
+    }
+}
+
+/// Body fields shown as `[redacted]`: a password, an API key sent as the
+/// OAuth `client_secret`, and a refresh token that is still usable.
+const SECRET_FIELDS: [&str; 3] = ["password", "client_secret", "refresh_token"];
+
+fn redact(body: &mut Value) {
+    if let Value::Object(fields) = body {
+        for name in SECRET_FIELDS {
+            if let Some(value) = fields.get_mut(name)
+                && !value.is_null()
+            {
+                *value = Value::String("[redacted]".to_owned());
+            }
+        }
     }
 }
 
@@ -219,6 +241,24 @@ mod tests {
         assert_eq!(entry["query"], "x=1");
         assert_eq!(entry["body"], serde_json::json!({"type": "totp"}));
         assert_eq!(entry["object"], "request");
+    }
+
+    #[test]
+    fn passwords_api_keys_and_refresh_tokens_in_a_body_are_redacted() {
+        let request = ApiRequest::new(
+            Method::POST,
+            "/user_management/authenticate",
+            r#"{"grant_type":"password","email":"a@b.c","password":"hunter2","client_secret":"sk_test_x","refresh_token":"r"}"#,
+        );
+        let body = entry(&request).to_json()["body"].clone();
+        assert_eq!(body["password"], "[redacted]");
+        assert_eq!(body["client_secret"], "[redacted]");
+        assert_eq!(body["refresh_token"], "[redacted]");
+        assert_eq!(body["email"], "a@b.c");
+        assert!(!body.to_string().contains("hunter2"));
+        let form = ApiRequest::new(Method::POST, "/x", "email=a&password=hunter2");
+        let shown = entry(&form).to_json()["body"].to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 
     #[test]

@@ -3,13 +3,14 @@
 //! Stored types ([`Factor`], [`Challenge`], [`User`]) hold everything the server
 //! needs, secrets included; the `*_json` functions write exactly the fields the
 //! WorkOS API returns, in the documents' order, so no secret leaves by accident.
-//! A [`User`] holds no secret and serialises as it is.
+//! A [`User`] serialises as it is, less its password hash.
 //! Only an enrollment response carries a TOTP secret, through [`EnrolledTotp`].
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::clock::Timestamp;
+use crate::password::PasswordHash;
 use crate::totp::TotpSecret;
 
 /// An authentication factor as stored.
@@ -132,7 +133,7 @@ pub struct User {
     pub profile_picture_url: Option<String>,
     /// The caller's own id for this user, if given.
     pub external_id: Option<String>,
-    /// Never set: this server has no sign-in.
+    /// When the user last signed in through `/user_management/authenticate`.
     pub last_sign_in_at: Option<Timestamp>,
     /// Free-form string key/value pairs the caller attached.
     pub metadata: serde_json::Map<String, Value>,
@@ -140,6 +141,9 @@ pub struct User {
     pub created_at: Timestamp,
     /// When the user last changed.
     pub updated_at: Timestamp,
+    /// The password's salted hash, if the user has one; never on the wire.
+    #[serde(skip)]
+    pub password: Option<PasswordHash>,
 }
 
 /// A factor as the API shows it; serialise it into a response body.

@@ -73,6 +73,8 @@ struct Inner {
     written: HashMap<String, Weak<Tenant>>,
     /// The store's removal count when `written` was last reconciled with it.
     removals: u64,
+    /// Whether the state file holds the signing key in use.
+    key_saved: bool,
 }
 
 impl Persistence {
@@ -104,6 +106,7 @@ impl Persistence {
             |error| format!("cannot open the state log {}: {error}", log_path.display()),
         )?;
         let log_bytes = log.metadata().map_or(0, |meta| meta.len());
+        let signing_key = saved.as_ref().and_then(|file| file.signing_key.clone());
         let merged = (saved.is_some() || log_bytes > 0).then(|| SeedFile {
             tenants: tenants
                 .into_iter()
@@ -115,6 +118,7 @@ impl Persistence {
                 })
                 .collect(),
             log_sequence: None,
+            signing_key,
         });
         let persistence = Self {
             path: path.to_owned(),
@@ -126,6 +130,7 @@ impl Persistence {
                 sequence,
                 written: HashMap::new(),
                 removals: 0,
+                key_saved: false,
             }),
         };
         Ok((persistence, merged))
@@ -140,6 +145,12 @@ impl Persistence {
     /// one) to the log and fsyncs it; compacts when the log has grown large.
     pub(crate) fn flush(&self, store: &Store) -> Result<(), String> {
         let mut inner = self.lock();
+        if !inner.key_saved && store.signer.saved_pem().is_some() {
+            // The signing key is made lazily, by the first sign-in or JWKS
+            // request: compact now so that tokens issued with it still verify
+            // after a crash.
+            return self.compact_locked(&mut inner, store);
+        }
         // Read before the tenants: a removal after this is seen by the next flush.
         let removals = store.removals();
         let reconcile = removals != inner.removals;
@@ -211,7 +222,9 @@ impl Persistence {
         for (_, tenant) in &tenants {
             tenant.take_dirty();
         }
-        let mut file = snapshot(&tenants);
+        let signing_key = store.signer.saved_pem();
+        inner.key_saved = signing_key.is_some();
+        let mut file = snapshot(&tenants, signing_key);
         file.log_sequence = Some(inner.sequence);
         let json = serde_json::to_vec_pretty(&file).map_err(|error| self.state_error(&error))?;
         write_atomically(&self.path, &json).map_err(|error| self.state_error(&error))?;
@@ -384,7 +397,7 @@ fn document(tenant: &Tenant) -> Option<TenantState> {
 }
 
 /// Every API key with users, factors, challenges or a frozen clock.
-fn snapshot(tenants: &[(String, Arc<Tenant>)]) -> SeedFile {
+fn snapshot(tenants: &[(String, Arc<Tenant>)], signing_key: Option<String>) -> SeedFile {
     let mut tenants: Vec<TenantState> = tenants
         .iter()
         .filter_map(|(api_key, tenant)| {
@@ -398,6 +411,7 @@ fn snapshot(tenants: &[(String, Arc<Tenant>)]) -> SeedFile {
     SeedFile {
         tenants,
         log_sequence: None,
+        signing_key,
     }
 }
 
@@ -459,6 +473,7 @@ mod tests {
             email_verified: false,
             profile_picture_url: None,
             external_id: None,
+            password: None,
             last_sign_in_at: None,
             metadata: serde_json::Map::new(),
             created_at: tenant.clock.now(),

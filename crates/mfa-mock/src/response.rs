@@ -55,6 +55,14 @@ impl ApiResponse {
         }
     }
 
+    /// `status` with an empty body and no content type (`Content-Length: 0`).
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            ..Self::no_content()
+        }
+    }
+
     /// `200 OK` with `document` as the body.
     pub fn document(document: Document) -> Self {
         Self {

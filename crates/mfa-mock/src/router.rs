@@ -55,7 +55,7 @@ use Handler::{Api, Control, Public};
 
 /// Every route, static patterns before the parameterised ones they overlap.
 /// Rows of one pattern are listed in the order a 405's `Allow` names them.
-pub(crate) static ROUTES: [Row; 24] = [
+pub(crate) static ROUTES: [Row; 30] = [
     row(
         Method::POST,
         "/auth/factors/enroll",
@@ -82,6 +82,11 @@ pub(crate) static ROUTES: [Row; 24] = [
         Api(|ctx| handlers::challenges::verify(ctx, ctx.id)),
     ),
     row(
+        Method::GET,
+        "/user_management/users",
+        Api(handlers::users::list),
+    ),
+    row(
         Method::POST,
         "/user_management/users",
         Api(handlers::users::create),
@@ -90,6 +95,11 @@ pub(crate) static ROUTES: [Row; 24] = [
         Method::GET,
         "/user_management/users/:id",
         Api(|ctx| handlers::users::get(ctx, ctx.id)),
+    ),
+    row(
+        Method::PUT,
+        "/user_management/users/:id",
+        Api(|ctx| handlers::users::update(ctx, ctx.id)),
     ),
     row(
         Method::DELETE,
@@ -106,6 +116,12 @@ pub(crate) static ROUTES: [Row; 24] = [
         "/user_management/users/:id/auth_factors",
         Api(|ctx| handlers::authkit::enroll(ctx, ctx.id)),
     ),
+    row(
+        Method::POST,
+        "/user_management/authenticate",
+        Api(handlers::signin::authenticate),
+    ),
+    row(Method::GET, "/sso/jwks/:id", Public(handlers::signin::jwks)),
     row(Method::GET, "/health", Public(handlers::health)),
     row(Method::GET, "/_mock/ui", Public(ui::page)),
     row(Method::GET, "/_mock/clock", Control(control::clock::show)),
@@ -136,6 +152,16 @@ pub(crate) static ROUTES: [Row; 24] = [
         Method::DELETE,
         "/_mock/faults/:id",
         Control(control::faults::remove),
+    ),
+    row(
+        Method::GET,
+        "/_mock/settings",
+        Control(control::settings::show),
+    ),
+    row(
+        Method::POST,
+        "/_mock/settings",
+        Control(control::settings::change),
     ),
     row(Method::POST, "/_mock/reset", Control(control::state::reset)),
     row(Method::GET, "/_mock/state", Control(control::state::export)),
@@ -348,7 +374,8 @@ mod tests {
             listed_patterns().join(", "),
             "/auth/factors/enroll, /auth/factors/:id, /auth/factors/:id/challenge, \
              /auth/challenges/:id/verify, /user_management/users, /user_management/users/:id, \
-             /user_management/users/:id/auth_factors, /health"
+             /user_management/users/:id/auth_factors, /user_management/authenticate, \
+             /sso/jwks/:id, /health"
         );
     }
 }

@@ -36,6 +36,10 @@ pub struct SeedFile {
     /// restart replays only newer ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) log_sequence: Option<u64>,
+    /// The server's token-signing key (PKCS#8 PEM), so tokens issued before a
+    /// restart still verify after it; made on first use when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) signing_key: Option<String>,
 }
 
 impl SeedFile {
@@ -47,6 +51,9 @@ impl SeedFile {
 
 /// Loads every tenant of `seeds` into `store`.
 pub(crate) fn apply(store: &Store, seeds: &SeedFile) -> Result<(), String> {
+    if let Some(pem) = &seeds.signing_key {
+        store.signer.restore(pem.clone());
+    }
     for (index, seed) in seeds.tenants.iter().enumerate() {
         let api_key = seed.api_key.as_deref().unwrap_or_default();
         let at = format!("seed file: tenants[{index}] ({api_key})");

@@ -8,6 +8,8 @@
 //! unchanged. Hand-written documents may leave out ids, timestamps, TOTP
 //! secrets and codes: they are generated as for a new object.
 
+use std::sync::atomic::Ordering;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -16,6 +18,7 @@ use crate::enrollment::{CHALLENGE_LIFETIME_SECONDS, DEFAULT_SMS_TEMPLATE, new_se
 use crate::error::FieldError;
 use crate::ids::IdKind;
 use crate::model::{Challenge, ExpectedCode, Factor, FactorKind, SentSms, User};
+use crate::password::PasswordHash;
 use crate::phone;
 use crate::store::{Objects, Tenant};
 use crate::totp::TotpSecret;
@@ -47,6 +50,19 @@ pub(crate) struct TenantState {
     /// The challenges.
     #[serde(default)]
     pub challenges: Vec<ChallengeRecord>,
+    /// The environment settings; shown only when one differs from its
+    /// default, and reset to the defaults by an import that leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<SettingsState>,
+}
+
+/// A tenant's environment settings in a state document.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SettingsState {
+    /// Whether a password sign-in of a user with no TOTP factor must enroll one.
+    #[serde(default)]
+    pub mfa_required: bool,
 }
 
 /// A tenant clock in a state document.
@@ -86,9 +102,15 @@ pub(crate) struct UserRecord {
     /// The caller's own id.
     #[serde(default)]
     pub external_id: Option<String>,
-    /// Always null; accepted for round trips.
-    #[serde(default, skip_serializing)]
+    /// The last sign-in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sign_in_at: Option<String>,
+    /// The password as an argon2id PHC string (what exports carry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
+    /// A plaintext password, hashed on import (handy in seed files); never exported.
+    #[serde(default, skip_serializing)]
+    pub password: Option<String>,
     /// String key/value pairs.
     #[serde(default)]
     pub metadata: Option<Map<String, Value>>,
@@ -203,6 +225,10 @@ pub(crate) fn export(tenant: &Tenant) -> TenantState {
         users: objects.users.iter().map(user_record).collect(),
         factors: objects.factors.iter().map(factor_record).collect(),
         challenges: objects.challenges.iter().map(challenge_record).collect(),
+        settings: tenant
+            .mfa_required
+            .load(Ordering::Relaxed)
+            .then_some(SettingsState { mfa_required: true }),
     }
 }
 
@@ -234,7 +260,9 @@ fn user_record(user: &User) -> UserRecord {
         email_verified: Some(user.email_verified),
         profile_picture_url: user.profile_picture_url.clone(),
         external_id: user.external_id.clone(),
-        last_sign_in_at: None,
+        last_sign_in_at: user.last_sign_in_at.map(|at| at.to_string()),
+        password_hash: user.password.as_ref().map(|hash| hash.as_phc().to_owned()),
+        password: None,
         metadata: Some(user.metadata.clone()),
         created_at: Some(user.created_at.to_string()),
         updated_at: Some(user.updated_at.to_string()),
@@ -332,6 +360,8 @@ pub(crate) fn import(tenant: &Tenant, state: &TenantState) -> Result<(), Vec<Fie
         (None, None) => {}
     }
     tenant.replace(builder.objects);
+    let mfa_required = state.settings.as_ref().is_some_and(|s| s.mfa_required);
+    tenant.mfa_required.store(mfa_required, Ordering::Relaxed);
     Ok(())
 }
 
@@ -351,6 +381,11 @@ impl Builder<'_> {
             record.created_at.as_deref(),
             record.updated_at.as_deref(),
         );
+        let last_sign_in_at = record
+            .last_sign_in_at
+            .as_deref()
+            .and_then(|text| timestamp(&format!("{at}.last_sign_in_at"), text, &mut self.problems));
+        let password = self.password(at, record);
         self.objects.users.push(User {
             object: "user",
             id,
@@ -360,11 +395,29 @@ impl Builder<'_> {
             email_verified: record.email_verified.unwrap_or(false),
             profile_picture_url: record.profile_picture_url.clone(),
             external_id: record.external_id.clone(),
-            last_sign_in_at: None,
+            last_sign_in_at,
             metadata: record.metadata.clone().unwrap_or_default(),
             created_at,
             updated_at,
+            password,
         });
+    }
+
+    /// The user's password hash: `password_hash` as given, or `password` hashed.
+    fn password(&mut self, at: &str, record: &UserRecord) -> Option<PasswordHash> {
+        match (&record.password_hash, &record.password) {
+            (Some(phc), _) => PasswordHash::from_phc(phc).or_else(|| {
+                self.problem(
+                    &format!("{at}.password_hash"),
+                    "invalid_format",
+                    "must be an argon2id PHC string as an export shows it; send `password` to set a plaintext one",
+                )
+            }),
+            (None, Some(plain)) if !plain.is_empty() => {
+                PasswordHash::new(plain, self.tenant.entropy.bytes::<16>())
+            }
+            _ => None,
+        }
     }
 
     fn factor(&mut self, at: &str, record: &FactorRecord) {

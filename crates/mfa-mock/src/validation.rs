@@ -37,10 +37,16 @@ pub(crate) enum BodySchema {
     CreateFault,
     /// `PUT /_mock/state`
     ImportState,
+    /// `PUT /user_management/users/:id`
+    UpdateUser,
+    /// `POST /user_management/authenticate`
+    Authenticate,
+    /// `POST /_mock/settings`
+    ChangeSettings,
 }
 
 impl BodySchema {
-    const ALL: [BodySchema; 8] = [
+    const ALL: [BodySchema; 11] = [
         BodySchema::EnrollFactor,
         BodySchema::ChallengeFactor,
         BodySchema::VerifyChallenge,
@@ -49,6 +55,9 @@ impl BodySchema {
         BodySchema::ChangeClock,
         BodySchema::CreateFault,
         BodySchema::ImportState,
+        BodySchema::UpdateUser,
+        BodySchema::Authenticate,
+        BodySchema::ChangeSettings,
     ];
 
     /// The schema file's text, embedded at build time.
@@ -75,6 +84,13 @@ impl BodySchema {
             }
             BodySchema::ImportState => {
                 include_str!("../../../schemas/requests/import_state.json")
+            }
+            BodySchema::UpdateUser => include_str!("../../../schemas/requests/update_user.json"),
+            BodySchema::Authenticate => {
+                include_str!("../../../schemas/requests/authenticate.json")
+            }
+            BodySchema::ChangeSettings => {
+                include_str!("../../../schemas/requests/change_settings.json")
             }
         }
     }

@@ -39,6 +39,13 @@ struct Cli {
     /// TOTP issuer for AuthKit enrollments that name none.
     #[arg(long, env = "MFA_MOCK_TOTP_ISSUER", default_value = "mfa-mock")]
     totp_issuer: String,
+    /// The `iss` claim of the access tokens sign-in issues.
+    #[arg(
+        long,
+        env = "MFA_MOCK_ISSUER",
+        default_value = "https://api.workos.com"
+    )]
+    issuer: String,
     /// Largest request body accepted, in bytes (larger ones get a 413).
     #[arg(long, env = "MFA_MOCK_MAX_BODY_BYTES", default_value_t = mfa_mock::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
@@ -121,6 +128,7 @@ impl Cli {
             totp_skew_steps: self.totp_skew,
             attempt_limit: self.attempt_limit,
             default_totp_issuer: self.totp_issuer.clone(),
+            issuer: self.issuer.clone(),
             max_body_bytes: self.max_body_bytes,
             header_read_timeout: Duration::from_secs(self.header_timeout_secs),
             body_read_timeout: Duration::from_secs(self.body_timeout_secs),

@@ -30,9 +30,9 @@ struct FactorList<'a> {
 
 /// The cursors around a page; `null` at either end.
 #[derive(Serialize)]
-struct ListMetadata<'a> {
-    before: Option<&'a str>,
-    after: Option<&'a str>,
+pub(crate) struct ListMetadata<'a> {
+    pub(crate) before: Option<&'a str>,
+    pub(crate) after: Option<&'a str>,
 }
 
 /// The page size when the request names none.
@@ -113,7 +113,7 @@ pub(crate) fn list(ctx: &Ctx<'_>, user_id: &str) -> Result<ApiResponse, ApiError
 }
 
 /// Reads `limit`, `order`, `before` and `after`; empty values count as absent.
-fn page_request(params: &[(String, String)]) -> Result<PageRequest, ApiError> {
+pub(crate) fn page_request(params: &[(String, String)]) -> Result<PageRequest, ApiError> {
     let value = |name: &str| {
         params
             .iter()

@@ -12,6 +12,7 @@ pub(crate) mod authkit;
 pub(crate) mod challenges;
 pub(crate) mod control;
 pub(crate) mod factors;
+pub(crate) mod signin;
 pub(crate) mod users;
 
 use std::cell::RefCell;

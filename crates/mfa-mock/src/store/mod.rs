@@ -17,6 +17,7 @@
 mod idempotency;
 mod page;
 mod tenant;
+mod tokens;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,10 +28,13 @@ use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 use tracing::info;
 
+use crate::signing::Signer;
+
 pub(crate) use idempotency::Begin;
 pub(crate) use page::{Order, PageRequest};
 pub use tenant::Tenant;
 pub(crate) use tenant::{MAX_OBJECTS, Objects, TenantTemplate, VerifyRefusal};
+pub(crate) use tokens::{Pending, Refresh};
 
 /// The tenants' memory is checked once every this many uses.
 const SWEEP_EVERY: u64 = 64;
@@ -58,6 +62,8 @@ pub(crate) const DEFAULT_LIMITS: Limits = Limits {
 pub(crate) struct Store {
     tenants: DashMap<String, Arc<Tenant>>,
     template: TenantTemplate,
+    /// The server-wide key access tokens are signed with.
+    pub(crate) signer: Signer,
     limits: Limits,
     /// Where the store's milliseconds (tenants' `last_used`) count from.
     started: Instant,
@@ -93,6 +99,7 @@ impl Store {
     pub(crate) fn with_limits(template: TenantTemplate, limits: Limits) -> Self {
         Self {
             tenants: DashMap::new(),
+            signer: Signer::new(template.seed),
             template,
             limits,
             started: Instant::now(),

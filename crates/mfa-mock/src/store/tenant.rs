@@ -11,6 +11,8 @@
 //! a `challenges` guard; never the other way round. Deletion never holds two
 //! guards at once.
 
+mod accounts;
+
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -18,6 +20,7 @@ use dashmap::DashMap;
 
 use super::idempotency::Idempotency;
 use super::page::{Page, PageRequest, page_of};
+use super::tokens::SignInTokens;
 use crate::clock::{Clock, TenantClock, Timestamp};
 use crate::faults::Faults;
 use crate::ids::Entropy;
@@ -85,6 +88,10 @@ pub struct Tenant {
     pub faults: Faults,
     /// Responses remembered by `Idempotency-Key`.
     pub idempotency: Idempotency,
+    /// Whether a password sign-in of a user without a factor must enroll one.
+    pub mfa_required: AtomicBool,
+    /// Pending authentication tokens and refresh tokens.
+    pub sign_in: SignInTokens,
 }
 
 /// A tenant's users, factors and challenges, as plain lists.
@@ -151,6 +158,8 @@ impl Tenant {
             journal: Journal::new(template.journal_capacity, journal::DEFAULT_BYTE_CAP),
             faults: Faults::default(),
             idempotency: Idempotency::default(),
+            mfa_required: AtomicBool::new(false),
+            sign_in: SignInTokens::default(),
         }
     }
 

@@ -16,6 +16,7 @@ mod memory;
 mod races;
 mod raw;
 mod shutdown;
+mod signin;
 mod slow_clients;
 mod startup;
 mod tenants;

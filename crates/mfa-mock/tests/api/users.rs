@@ -47,7 +47,7 @@ async fn a_user_can_be_fetched_and_deleted() {
     let gone = app.get(&path).await;
 
     assert_eq!(fetched.expect(200), &created.body);
-    assert_eq!((deleted.status, deleted.text.as_str()), (204, ""));
+    assert_eq!((deleted.status, deleted.text.as_str()), (200, ""));
     assert_eq!(
         gone.expect(404)["message"],
         format!("User not found: '{}'.", created.str("/id"))

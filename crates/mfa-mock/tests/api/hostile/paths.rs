@@ -88,9 +88,13 @@ async fn unknown_methods_are_a_405_with_allow_on_known_paths_and_a_404_elsewhere
             b"/auth/challenges/auth_challenge_1/verify",
             "POST",
         ),
-        (b"PATCH", b"/user_management/users", "POST"),
+        (b"PATCH", b"/user_management/users", "GET, POST"),
         (b"get", b"/health", "GET"),
-        (b"PUT", b"/user_management/users/user_1", "GET, DELETE"),
+        (
+            b"PATCH",
+            b"/user_management/users/user_1",
+            "GET, PUT, DELETE",
+        ),
         (
             long_method.as_bytes(),
             b"/user_management/users/user_1/auth_factors",
