@@ -165,6 +165,7 @@ impl RequestSchemas {
                     .push(field_error(&compiled.schema, &error));
             }
         }
+        suggest_typos(&mut findings);
         findings
     }
 }
@@ -178,6 +179,37 @@ fn compile_one(which: BodySchema, registry: &Registry<'_>) -> Result<Compiled, S
         .build(&schema)
         .map_err(|error| format!("schema for {which:?} does not compile: {error}"))?;
     Ok(Compiled { schema, validator })
+}
+
+/// A required field missing next to an unknown field a typo or two away from it
+/// (`totp_isuer` for `totp_issuer`) is that typo: both errors say so.
+fn suggest_typos(findings: &mut Findings) {
+    for missing in findings
+        .rejected
+        .iter_mut()
+        .filter(|error| error.code.ends_with("_required"))
+    {
+        let Some(typo) = findings
+            .tolerated
+            .iter_mut()
+            .filter(|unknown| !unknown.message.contains("did you mean"))
+            .map(|unknown| {
+                let distance = strsim::damerau_levenshtein(&unknown.field, &missing.field);
+                (distance, unknown)
+            })
+            .filter(|(distance, _)| *distance <= 2)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, unknown)| unknown)
+        else {
+            continue;
+        };
+        let suggestion = format!(" Did you mean `{}`?", missing.field);
+        missing.message.push_str(&format!(
+            " The body has `{}`: did you mean `{}`?",
+            typo.field, missing.field
+        ));
+        typo.message.push_str(&suggestion);
+    }
 }
 
 fn unknown_field(field: &str) -> FieldError {
@@ -329,6 +361,48 @@ mod tests {
         assert!(
             codes.contains(&("user_id_invalid_type", "user_id")),
             "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_next_to_its_typo_suggests_the_right_name() {
+        let findings = schemas().check(
+            BodySchema::EnrollFactor,
+            &json!({"type": "totp", "totp_isuer": "Foo Corp", "totp_user": "a@example.com"}),
+        );
+        let [missing] = findings.rejected.as_slice() else {
+            panic!("expected one error, got {findings:?}");
+        };
+        assert_eq!(missing.field, "totp_issuer");
+        assert!(
+            missing.message.contains("did you mean `totp_issuer`?"),
+            "{}",
+            missing.message
+        );
+        assert!(
+            missing.message.contains("`totp_isuer`"),
+            "{}",
+            missing.message
+        );
+        assert!(
+            findings.tolerated[0]
+                .message
+                .contains("Did you mean `totp_issuer`?")
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_unlike_the_missing_one_suggests_nothing() {
+        let findings = schemas().check(
+            BodySchema::EnrollFactor,
+            &json!({"type": "totp", "colour": "blue", "totp_user": "a@example.com"}),
+        );
+        assert!(
+            findings
+                .rejected
+                .iter()
+                .all(|e| !e.message.contains("did you mean")),
+            "{findings:?}"
         );
     }
 

@@ -176,6 +176,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Err(error) = config.check() {
+        eprintln!("mfa-mock: {error}");
+        return ExitCode::FAILURE;
+    }
     let address = SocketAddr::new(cli.host, cli.port);
     let listener = match TcpListener::bind(address).await {
         Ok(listener) => listener,
@@ -193,6 +197,9 @@ async fn main() -> ExitCode {
     let shutdown = shutdown_signal();
     println!("mfa-mock listening on {url}");
     let _ = std::io::stdout().flush();
+    for line in config.banner(&url) {
+        tracing::info!("{line}");
+    }
     match mfa_mock::run(listener, config, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -7,6 +7,7 @@ mod control;
 mod determinism;
 mod errors;
 mod factors;
+mod first_run;
 mod helpers;
 mod hostile;
 mod logs;
