@@ -55,26 +55,26 @@ impl BodySchema {
     const fn source(self) -> &'static str {
         match self {
             BodySchema::EnrollFactor => {
-                include_str!("../../../schemas/requests/enroll_factor.json")
+                include_str!("../schemas/requests/enroll_factor.json")
             }
             BodySchema::ChallengeFactor => {
-                include_str!("../../../schemas/requests/challenge_factor.json")
+                include_str!("../schemas/requests/challenge_factor.json")
             }
             BodySchema::VerifyChallenge => {
-                include_str!("../../../schemas/requests/verify_challenge.json")
+                include_str!("../schemas/requests/verify_challenge.json")
             }
             BodySchema::EnrollAuthFactor => {
-                include_str!("../../../schemas/requests/enroll_auth_factor.json")
+                include_str!("../schemas/requests/enroll_auth_factor.json")
             }
-            BodySchema::CreateUser => include_str!("../../../schemas/requests/create_user.json"),
+            BodySchema::CreateUser => include_str!("../schemas/requests/create_user.json"),
             BodySchema::ChangeClock => {
-                include_str!("../../../schemas/requests/change_clock.json")
+                include_str!("../schemas/requests/change_clock.json")
             }
             BodySchema::CreateFault => {
-                include_str!("../../../schemas/requests/create_fault.json")
+                include_str!("../schemas/requests/create_fault.json")
             }
             BodySchema::ImportState => {
-                include_str!("../../../schemas/requests/import_state.json")
+                include_str!("../schemas/requests/import_state.json")
             }
         }
     }
@@ -86,15 +86,15 @@ impl BodySchema {
 const SHARED_SCHEMAS: [(&str, &str); 3] = [
     (
         "https://mfa-mock.local/schemas/state.json",
-        include_str!("../../../schemas/state.json"),
+        include_str!("../schemas/state.json"),
     ),
     (
         "https://mfa-mock.local/schemas/user.json",
-        include_str!("../../../schemas/user.json"),
+        include_str!("../schemas/user.json"),
     ),
     (
         "https://mfa-mock.local/schemas/authentication_factor.json",
-        include_str!("../../../schemas/authentication_factor.json"),
+        include_str!("../schemas/authentication_factor.json"),
     ),
 ];
 
