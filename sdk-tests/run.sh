@@ -113,7 +113,7 @@ run_suite() {
     python-*)
       install_python "$1" &&
         PYTHONPATH="$sdk_dir/support" "$dir/.venv/bin/python" -m pytest \
-          -p mfa_mock -p no:cacheprovider --rootdir="$sdk_dir" --verbose --tb=short -rfE "$dir"
+          -p sdk_helpers -p no:cacheprovider --rootdir="$sdk_dir" --verbose --tb=short -rfE "$dir"
       ;;
     node-*)
       install_node "$1" &&

@@ -2,7 +2,8 @@
 //! prints a report. It first asks the server once whether it has mfa-mock's test-control
 //! plane (`GET /_mock/clock`); without it, fixtures that need it are skipped, so the same
 //! suite runs against the real WorkOS API. Exit code 0 when everything passed, 1 on any
-//! failure, 2 when the schemas or fixtures cannot be loaded (the message names the file).
+//! failure, 2 when the schemas or fixtures cannot be loaded (the message names the file)
+//! or nothing listens at the base URL (one line, instead of one failure per fixture).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,10 +44,16 @@ struct Args {
 
 /// Exit code for a schema or fixture that cannot be loaded.
 const LOAD_ERROR: u8 = 2;
+/// Exit code for a base URL where nothing listens.
+const UNREACHABLE: u8 = 2;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(problem) = listening(&args.base_url).await {
+        eprintln!("error: {problem}");
+        return ExitCode::from(UNREACHABLE);
+    }
     match run(args).await {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -96,6 +103,27 @@ async fn run(args: Args) -> Result<bool, LoadError> {
     Ok(results
         .iter()
         .all(|r| !matches!(r.verdict, mfa_conformance::Verdict::Failed(_))))
+}
+
+/// Whether anything accepts a TCP connection at `base_url`'s host and port: a
+/// server that is not running would otherwise fail every fixture the same way.
+async fn listening(base_url: &str) -> Result<(), String> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|error| format!("--base-url {base_url:?} is not a URL: {error}"))?;
+    let addresses = url
+        .socket_addrs(|| None)
+        .map_err(|error| format!("cannot resolve {base_url}: {error}"))?;
+    let connect = tokio::net::TcpStream::connect(addresses.as_slice());
+    match tokio::time::timeout(std::time::Duration::from_secs(10), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(format!(
+            "nothing listens at {base_url} ({error}); start the server first \
+             (cargo run -p mfa-mock) or pass --base-url"
+        )),
+        Err(_) => Err(format!(
+            "{base_url} did not accept a connection within 10 s"
+        )),
+    }
 }
 
 /// The suite, refusing fixtures that name missing schemas and an empty catalogue.

@@ -14,6 +14,10 @@ use crate::files;
 use crate::fixture::{CONTROL_PLANE, Fixture, SECOND_TENANT};
 use crate::schemas::SchemaSet;
 
+/// Where the schemas live under the repository root: inside the server crate, so
+/// that the published crate carries the request schemas it compiles in.
+pub(crate) const SCHEMAS_DIR: &str = "crates/mfa-mock/schemas";
+
 /// The schema every fixture file must satisfy; used by the loader, not by fixtures.
 pub const FIXTURE_SCHEMA: &str = "fixture";
 
@@ -63,11 +67,14 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Loads `root/schemas/**/*.json` and `root/fixtures/**/*.json`.
+    /// Loads `root/crates/mfa-mock/schemas/**/*.json` (the server embeds the same
+    /// files) and `root/fixtures/**/*.json`.
     pub fn load(root: &Path) -> Result<Self, LoadError> {
-        let schemas = SchemaSet::load(&root.join("schemas"))?;
+        let schemas = SchemaSet::load(&root.join(SCHEMAS_DIR))?;
         if !schemas.contains(FIXTURE_SCHEMA) {
-            let path = root.join("schemas").join(format!("{FIXTURE_SCHEMA}.json"));
+            let path = root
+                .join(SCHEMAS_DIR)
+                .join(format!("{FIXTURE_SCHEMA}.json"));
             return Err(LoadError::new(
                 &path,
                 "is missing; the fixture format needs a schema",

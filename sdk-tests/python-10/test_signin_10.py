@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 from cryptography.fernet import Fernet
-from mfa_mock import new_api_key, server_url, totp_code, wrong_totp_code
+from sdk_helpers import new_api_key, server_url, totp_code, wrong_totp_code
 from workos import BadRequestError, WorkOSClient
 from workos._errors import MfaChallengeError, MfaEnrollmentError
 from workos.session import seal_session_from_auth_response

@@ -9,7 +9,7 @@ Errors are `workos.APIError` subclasses chosen by status: 401 AuthenticationErro
 404 NotFoundError, 422 UnprocessableEntityError; each has `.status_code` and `.code`.
 """
 
-from mfa_mock import server_url
+from sdk_helpers import server_url
 from python_suite import WorkOSSuite
 from workos import AuthenticationError, NotFoundError, UnprocessableEntityError, WorkOSClient
 

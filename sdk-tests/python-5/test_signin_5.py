@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 from cryptography.fernet import Fernet
-from mfa_mock import new_api_key, server_url, totp_code, wrong_totp_code
+from sdk_helpers import new_api_key, server_url, totp_code, wrong_totp_code
 from workos import WorkOSClient
 from workos.exceptions import AuthorizationException, BadRequestException
 from workos.session import Session

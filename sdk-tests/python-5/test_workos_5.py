@@ -10,7 +10,7 @@ AuthenticationException, 404 NotFoundException, and every other 4xx, 422 include
 BadRequestException; each has `.code` and `.response.status_code`.
 """
 
-from mfa_mock import server_url
+from sdk_helpers import server_url
 from python_suite import WorkOSSuite
 from workos import WorkOSClient
 from workos.exceptions import AuthenticationException, BadRequestException, NotFoundException

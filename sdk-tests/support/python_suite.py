@@ -15,7 +15,7 @@ share (`mfa.enroll_factor(...)`, `mfa.get_factor(id)`, `mfa.delete_factor(id)`,
   a list, fetched by the SDK's own paging.
 
 Test ids name the SDK and its version, e.g.
-`test_workos_10.py::TestWorkOS10::test_get_factor[python-workos-10.8.0]` (see mfa_mock.py).
+`test_workos_10.py::TestWorkOS10::test_get_factor[python-workos-10.8.0]` (see sdk_helpers.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from mfa_mock import (
+from sdk_helpers import (
     KNOWN_TOTP_SECRET,
     SOME_FACTOR_ID,
     decode_qr_code,

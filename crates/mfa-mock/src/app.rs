@@ -149,7 +149,21 @@ impl App {
     ) -> ApiResponse {
         let key = match auth::api_key(&env.request.headers, &self.config.api_keys) {
             Ok(key) => key,
-            Err(error) => return route_error.unwrap_or(error).into_response(),
+            Err(error) => {
+                let reason = match &error {
+                    ApiError::Unauthorized { reason } => reason,
+                    _ => "live keys (sk_live_) are always refused by this test server",
+                };
+                // SDKs show only "Unauthorized": the log is where a user finds out why.
+                tracing::info!(
+                    method = %env.request.method,
+                    path = %env.request.path,
+                    key = %auth::presented(&env.request.headers),
+                    reason,
+                    "401 Unauthorized"
+                );
+                return route_error.unwrap_or(error).into_response();
+            }
         };
         let tenant = self.store.tenant(key);
         let request_id = tenant.request_ids.id(IdKind::Request, tenant.clock.now());

@@ -6,6 +6,7 @@
 //! Live keys are always refused, loudly.
 
 use http::{HeaderMap, header};
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
@@ -68,6 +69,32 @@ pub(crate) fn api_key<'h>(headers: &'h HeaderMap, allowed: &[String]) -> Result<
         false => Err(unauthorized(
             "this key is not one of the server's --api-key keys",
         )),
+    }
+}
+
+/// What a log line may say about a key: its prefix when it is a well-known one
+/// (`sk_test_`), and the first 8 hex digits of its SHA-256, which tell two keys
+/// apart without revealing either.
+pub(crate) fn fingerprint(key: &str) -> String {
+    let prefix = ["sk_test_", "sk_example_", "sk_live_"]
+        .into_iter()
+        .find(|prefix| key.starts_with(prefix))
+        .unwrap_or("");
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest
+        .iter()
+        .take(4)
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("{prefix}…#{hex}")
+}
+
+/// The fingerprint of the key in `headers`, or what stands there instead.
+pub(crate) fn presented(headers: &HeaderMap) -> String {
+    match headers.get(header::AUTHORIZATION).map(|v| v.to_str()) {
+        None => "no Authorization header".to_owned(),
+        Some(Err(_)) => "a non-ASCII Authorization header".to_owned(),
+        Some(Ok(value)) => fingerprint(value.split_once(' ').map_or(value, |(_, key)| key)),
     }
 }
 
@@ -141,6 +168,16 @@ mod tests {
             api_key(&headers("Bearer sk_live_abc"), &listed),
             Err(ApiError::LiveKeyRefused)
         );
+    }
+
+    #[test]
+    fn a_fingerprint_keeps_the_prefix_and_hides_the_rest() {
+        let print = fingerprint("sk_test_VerySecretPart");
+        assert!(print.starts_with("sk_test_…#"), "{print}");
+        assert!(!print.contains("VerySecret"), "{print}");
+        assert_eq!(print.len(), "sk_test_…#".len() + 8);
+        assert_ne!(print, fingerprint("sk_test_OtherSecretPart"));
+        assert!(!fingerprint("customsecret").contains("custom"));
     }
 
     #[test]

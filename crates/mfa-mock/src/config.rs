@@ -85,3 +85,76 @@ impl Default for Config {
         }
     }
 }
+
+impl Config {
+    /// The start-up banner's lines for a server at `url`: where it is, which keys
+    /// it lets in (prefixes or fingerprints, never a whole key), and where its
+    /// health check and test controls are.
+    pub fn banner(&self, url: &str) -> Vec<String> {
+        let keys = match self.api_keys.as_slice() {
+            [] => format!(
+                "any key starting {} (each key is its own tenant)",
+                crate::auth::ACCEPTED_PREFIXES.join(" or ")
+            ),
+            listed => listed
+                .iter()
+                .map(|key| crate::auth::fingerprint(key))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        vec![
+            format!(
+                "mfa-mock {} serving the WorkOS MFA API at {url}",
+                env!("CARGO_PKG_VERSION")
+            ),
+            format!("accepted API keys: {keys}"),
+            format!("health check: {url}/health"),
+            format!("test controls: {url}/_mock/ (inspector page: {url}/_mock/ui)"),
+        ]
+    }
+
+    /// Refuses settings a server could only fail on later, request by request.
+    pub fn check(&self) -> Result<(), String> {
+        match self.api_keys.iter().find(|key| key.starts_with("sk_live_")) {
+            Some(key) => Err(format!(
+                "--api-key {}: live keys are always refused by this test server; use an sk_test_ key",
+                crate::auth::fingerprint(key)
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_banner_names_prefixes_or_fingerprints_never_a_key() {
+        let open = Config::default().banner("http://127.0.0.1:1");
+        assert!(
+            open.iter().any(|l| l.contains("sk_test_ or sk_example_")),
+            "{open:?}"
+        );
+        let listed = Config {
+            api_keys: vec!["sk_test_TopSecretKey".to_owned()],
+            ..Config::default()
+        };
+        let lines = listed.banner("http://127.0.0.1:1").join("\n");
+        assert!(!lines.contains("TopSecret"), "{lines}");
+        assert!(lines.contains("http://127.0.0.1:1/health"), "{lines}");
+        assert!(lines.contains("http://127.0.0.1:1/_mock/"), "{lines}");
+    }
+
+    #[test]
+    fn a_live_key_is_refused_before_start() {
+        let live = Config {
+            api_keys: vec!["sk_live_SecretPart".to_owned()],
+            ..Config::default()
+        };
+        let refusal = live.check().err().unwrap_or_default();
+        assert!(refusal.contains("live keys"), "{refusal}");
+        assert!(!refusal.contains("SecretPart"), "{refusal}");
+        assert_eq!(Config::default().check(), Ok(()));
+    }
+}

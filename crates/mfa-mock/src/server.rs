@@ -11,7 +11,9 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,7 +24,8 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tracing::{Level, debug, info, warn};
 
 use crate::app::App;
@@ -65,7 +68,8 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, peer)) => {
+                    let stream = TlsSniffer::new(stream, peer);
                     let app = Arc::clone(&app);
                     let service = service_fn(move |request| {
                         let app = Arc::clone(&app);
@@ -122,6 +126,83 @@ async fn flush_state(app: Arc<App>) {
             Ok(Err(error)) => warn!(%error, "state not saved; retrying"),
             Err(error) => warn!(%error, "state flush stopped"),
         }
+    }
+}
+
+/// A connection that looks at the first byte it reads: `0x16` opens a TLS
+/// handshake, which no HTTP request starts with. A client that speaks https to
+/// this plain-HTTP port (the Node SDK does unless told `https: false`) only sees
+/// its own retries fail, so the server says so, once per connection.
+struct TlsSniffer {
+    stream: TcpStream,
+    peer: std::net::SocketAddr,
+    looked: bool,
+}
+
+impl TlsSniffer {
+    fn new(stream: TcpStream, peer: std::net::SocketAddr) -> Self {
+        Self {
+            stream,
+            peer,
+            looked: false,
+        }
+    }
+}
+
+/// The first byte of a TLS record carrying a handshake (a ClientHello).
+const TLS_HANDSHAKE: u8 = 0x16;
+
+impl AsyncRead for TlsSniffer {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if !self.looked
+            && let Some(&first) = buf.filled().get(before)
+        {
+            self.looked = true;
+            if first == TLS_HANDSHAKE {
+                warn!(
+                    peer = %self.peer,
+                    "a client sent a TLS handshake to this plain-HTTP server: use an http:// URL \
+                     (the Node SDK needs `https: false`)"
+                );
+            }
+        }
+        result
+    }
+}
+
+impl AsyncWrite for TlsSniffer {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 

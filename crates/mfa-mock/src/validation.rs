@@ -64,33 +64,33 @@ impl BodySchema {
     const fn source(self) -> &'static str {
         match self {
             BodySchema::EnrollFactor => {
-                include_str!("../../../schemas/requests/enroll_factor.json")
+                include_str!("../schemas/requests/enroll_factor.json")
             }
             BodySchema::ChallengeFactor => {
-                include_str!("../../../schemas/requests/challenge_factor.json")
+                include_str!("../schemas/requests/challenge_factor.json")
             }
             BodySchema::VerifyChallenge => {
-                include_str!("../../../schemas/requests/verify_challenge.json")
+                include_str!("../schemas/requests/verify_challenge.json")
             }
             BodySchema::EnrollAuthFactor => {
-                include_str!("../../../schemas/requests/enroll_auth_factor.json")
+                include_str!("../schemas/requests/enroll_auth_factor.json")
             }
-            BodySchema::CreateUser => include_str!("../../../schemas/requests/create_user.json"),
+            BodySchema::CreateUser => include_str!("../schemas/requests/create_user.json"),
             BodySchema::ChangeClock => {
-                include_str!("../../../schemas/requests/change_clock.json")
+                include_str!("../schemas/requests/change_clock.json")
             }
             BodySchema::CreateFault => {
-                include_str!("../../../schemas/requests/create_fault.json")
+                include_str!("../schemas/requests/create_fault.json")
             }
             BodySchema::ImportState => {
-                include_str!("../../../schemas/requests/import_state.json")
+                include_str!("../schemas/requests/import_state.json")
             }
-            BodySchema::UpdateUser => include_str!("../../../schemas/requests/update_user.json"),
+            BodySchema::UpdateUser => include_str!("../schemas/requests/update_user.json"),
             BodySchema::Authenticate => {
-                include_str!("../../../schemas/requests/authenticate.json")
+                include_str!("../schemas/requests/authenticate.json")
             }
             BodySchema::ChangeSettings => {
-                include_str!("../../../schemas/requests/change_settings.json")
+                include_str!("../schemas/requests/change_settings.json")
             }
         }
     }
@@ -102,15 +102,15 @@ impl BodySchema {
 const SHARED_SCHEMAS: [(&str, &str); 3] = [
     (
         "https://mfa-mock.local/schemas/state.json",
-        include_str!("../../../schemas/state.json"),
+        include_str!("../schemas/state.json"),
     ),
     (
         "https://mfa-mock.local/schemas/user.json",
-        include_str!("../../../schemas/user.json"),
+        include_str!("../schemas/user.json"),
     ),
     (
         "https://mfa-mock.local/schemas/authentication_factor.json",
-        include_str!("../../../schemas/authentication_factor.json"),
+        include_str!("../schemas/authentication_factor.json"),
     ),
 ];
 
@@ -181,6 +181,7 @@ impl RequestSchemas {
                     .push(field_error(&compiled.schema, &error));
             }
         }
+        suggest_typos(&mut findings);
         findings
     }
 }
@@ -194,6 +195,37 @@ fn compile_one(which: BodySchema, registry: &Registry<'_>) -> Result<Compiled, S
         .build(&schema)
         .map_err(|error| format!("schema for {which:?} does not compile: {error}"))?;
     Ok(Compiled { schema, validator })
+}
+
+/// A required field missing next to an unknown field a typo or two away from it
+/// (`totp_isuer` for `totp_issuer`) is that typo: both errors say so.
+fn suggest_typos(findings: &mut Findings) {
+    for missing in findings
+        .rejected
+        .iter_mut()
+        .filter(|error| error.code.ends_with("_required"))
+    {
+        let Some(typo) = findings
+            .tolerated
+            .iter_mut()
+            .filter(|unknown| !unknown.message.contains("did you mean"))
+            .map(|unknown| {
+                let distance = strsim::damerau_levenshtein(&unknown.field, &missing.field);
+                (distance, unknown)
+            })
+            .filter(|(distance, _)| *distance <= 2)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, unknown)| unknown)
+        else {
+            continue;
+        };
+        let suggestion = format!(" Did you mean `{}`?", missing.field);
+        missing.message.push_str(&format!(
+            " The body has `{}`: did you mean `{}`?",
+            typo.field, missing.field
+        ));
+        typo.message.push_str(&suggestion);
+    }
 }
 
 fn unknown_field(field: &str) -> FieldError {
@@ -345,6 +377,48 @@ mod tests {
         assert!(
             codes.contains(&("user_id_invalid_type", "user_id")),
             "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_next_to_its_typo_suggests_the_right_name() {
+        let findings = schemas().check(
+            BodySchema::EnrollFactor,
+            &json!({"type": "totp", "totp_isuer": "Foo Corp", "totp_user": "a@example.com"}),
+        );
+        let [missing] = findings.rejected.as_slice() else {
+            panic!("expected one error, got {findings:?}");
+        };
+        assert_eq!(missing.field, "totp_issuer");
+        assert!(
+            missing.message.contains("did you mean `totp_issuer`?"),
+            "{}",
+            missing.message
+        );
+        assert!(
+            missing.message.contains("`totp_isuer`"),
+            "{}",
+            missing.message
+        );
+        assert!(
+            findings.tolerated[0]
+                .message
+                .contains("Did you mean `totp_issuer`?")
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_unlike_the_missing_one_suggests_nothing() {
+        let findings = schemas().check(
+            BodySchema::EnrollFactor,
+            &json!({"type": "totp", "colour": "blue", "totp_user": "a@example.com"}),
+        );
+        assert!(
+            findings
+                .rejected
+                .iter()
+                .all(|e| !e.message.contains("did you mean")),
+            "{findings:?}"
         );
     }
 

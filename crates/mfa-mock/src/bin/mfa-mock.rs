@@ -216,7 +216,11 @@ async fn main() -> ExitCode {
     }
     // Everything is loaded and checked before the URL is printed: a script
     // waiting for that line never goes on to a server that is about to exit.
-    let app = match cli.config().and_then(App::new) {
+    let app = match cli
+        .config()
+        .and_then(|config| config.check().map(|()| config))
+        .and_then(App::new)
+    {
         Ok(app) => Arc::new(app),
         Err(error) => {
             eprintln!("mfa-mock: {error}");
@@ -240,6 +244,9 @@ async fn main() -> ExitCode {
     let shutdown = shutdown_signal();
     println!("mfa-mock listening on {url}");
     let _ = std::io::stdout().flush();
+    for line in app.config().banner(&url) {
+        tracing::info!("{line}");
+    }
     match mfa_mock::serve(listener, app, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -8,6 +8,7 @@ mod crash;
 mod determinism;
 mod errors;
 mod factors;
+mod first_run;
 mod helpers;
 mod hostile;
 mod limits;

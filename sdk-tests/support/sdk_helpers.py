@@ -1,6 +1,6 @@
 """What every Python SDK suite needs besides the SDK under test.
 
-A pytest plugin (run.sh loads it with `-p mfa_mock`) and helpers: the server's URL, a fresh
+A pytest plugin (run.sh loads it with `-p sdk_helpers`) and helpers: the server's URL, a fresh
 API key, TOTP codes from pyotp (an implementation independent of the server's), a QR
 decoder (zxing-cpp), and the SMS outbox of the control plane.
 
@@ -51,6 +51,17 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def mfa_mock_url(request):
+    """Without MFA_MOCK_URL, the server of the `mfa-mock` package's plugin, when installed.
+
+    That is how CI runs these suites from the built wheel (sdk-tests/run-packaged.sh).
+    """
+    if not os.environ.get("MFA_MOCK_URL") and request.config.pluginmanager.has_plugin("mfa_mock"):
+        os.environ["MFA_MOCK_URL"] = request.getfixturevalue("mfa_mock_server").url
+    yield server_url()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def sdk(request):
     """The SDK under test, as a label; autouse so that it appears in every test id."""
     return request.param
@@ -62,7 +73,9 @@ def sdk(request):
 def server_url() -> str:
     url = os.environ.get("MFA_MOCK_URL")
     if not url:
-        raise RuntimeError("MFA_MOCK_URL is not set: run the suites with sdk-tests/run.sh")
+        raise RuntimeError(
+            "MFA_MOCK_URL is not set: run the suites with sdk-tests/run.sh, or install the mfa-mock wheel"
+        )
     return url.rstrip("/")
 
 
