@@ -36,16 +36,6 @@ const enroll = (workos, userId) => workos.userManagement.enrollAuthFactor({ user
 const signIn = (workos, email, password = PASSWORD) =>
   workos.userManagement.authenticateWithPassword({ email, password });
 
-// Turns the tenant's MFA requirement on (mfa-mock's control plane; no SDK has it).
-async function requireMfa(apiKey) {
-  const response = await fetch(new URL('/_mock/settings', mock.url), {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ mfa_required: true }),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
-
 const step = (name, fn) => test(`@workos-inc/node 8 sign-in: ${name}`, fn);
 
 step('password -> mfa_challenge -> challenge -> authenticateWithTotp -> CookieSession -> refresh', async () => {
@@ -93,7 +83,7 @@ step('password -> mfa_challenge -> challenge -> authenticateWithTotp -> CookieSe
 
 step('password -> mfa_enrollment (MFA required) -> enroll -> authenticateWithTotp', async () => {
   const { apiKey, workos } = newClient();
-  await requireMfa(apiKey);
+  await mock.requireMfa(apiKey);
   const user = await newUser(workos);
 
   const error = await rejectionOf(() => signIn(workos, user.email));

@@ -10,12 +10,9 @@ In 10.x the 403s are typed (`.pending_authentication_token`, `.user`,
 `{error, error_description}` is `BadRequestError(.error)`. Passwords are `PasswordPlaintext`.
 """
 
-import json
-import urllib.request
-
 import pytest
 from cryptography.fernet import Fernet
-from sdk_helpers import new_api_key, server_url, totp_code, wrong_totp_code
+from sdk_helpers import new_api_key, require_mfa, server_url, totp_code, wrong_totp_code
 from workos import BadRequestError, WorkOSClient
 from workos._errors import MfaChallengeError, MfaEnrollmentError
 from workos.session import seal_session_from_auth_response
@@ -23,18 +20,6 @@ from workos.user_management import PasswordPlaintext
 
 CLIENT_ID = "client_01HZSIGNINTESTS0000000000"
 PASSWORD = "correct horse battery staple"
-
-
-def require_mfa(api_key):
-    """Turns the tenant's MFA requirement on (mfa-mock's control plane; no SDK has it)."""
-    request = urllib.request.Request(
-        f"{server_url()}/_mock/settings",
-        data=json.dumps({"mfa_required": True}).encode(),
-        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert json.load(response)["mfa_required"] is True
 
 
 @pytest.fixture

@@ -9,30 +9,15 @@ the body in `.response_json`; a 400 is `BadRequestException` with `.code` (or `.
 OAuth-shaped body). Enrolling is `user_management.enroll_auth_factor`, and passwords are strings.
 """
 
-import json
-import urllib.request
-
 import pytest
 from cryptography.fernet import Fernet
-from sdk_helpers import new_api_key, server_url, totp_code, wrong_totp_code
+from sdk_helpers import new_api_key, require_mfa, server_url, totp_code, wrong_totp_code
 from workos import WorkOSClient
 from workos.exceptions import AuthorizationException, BadRequestException
 from workos.session import Session
 
 CLIENT_ID = "client_01HZSIGNINTESTS0000000000"
 PASSWORD = "correct horse battery staple"
-
-
-def require_mfa(api_key):
-    """Turns the tenant's MFA requirement on (mfa-mock's control plane; no SDK has it)."""
-    request = urllib.request.Request(
-        f"{server_url()}/_mock/settings",
-        data=json.dumps({"mfa_required": True}).encode(),
-        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert json.load(response)["mfa_required"] is True
 
 
 @pytest.fixture

@@ -58,6 +58,18 @@ export function mfaMock({ otplib, jsQR, PNG }) {
       return found.data;
     },
 
+    // Turns the tenant's MFA requirement on for sign-in (the control plane; no SDK has it).
+    async requireMfa(apiKey) {
+      const response = await fetch(new URL('/_mock/settings', url), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ mfa_required: true }),
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`POST /_mock/settings answered ${response.status}: ${text}`);
+      if (JSON.parse(text).mfa_required !== true) throw new Error(`MFA is not required after ${text}`);
+    },
+
     // The message the server "sent" for an SMS challenge, read from its outbox. Plain HTTP:
     // the outbox is mfa-mock's control plane, which no SDK knows about.
     async smsSentForChallenge(apiKey, challengeId) {

@@ -116,6 +116,18 @@ def decode_qr_code(data_url: str) -> str:
     return codes[0].text
 
 
+def require_mfa(api_key: str) -> None:
+    """Turns the tenant's MFA requirement on for sign-in (the control plane; no SDK has it)."""
+    request = urllib.request.Request(
+        f"{server_url()}/_mock/settings",
+        data=json.dumps({"mfa_required": True}).encode(),
+        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["mfa_required"] is True
+
+
 def sms_sent_for_challenge(api_key: str, challenge_id: str) -> dict:
     """The message the server "sent" for an SMS challenge, read from its outbox.
 
