@@ -4,6 +4,11 @@
 //! number of iterations is done. Workers are tasks on the caller's runtime,
 //! which the benchmark runs on one pinned thread. What an iteration sends is
 //! the scenario's business (`scenario`).
+//!
+//! A workload that creates objects gives each connection a tenant of its own
+//! (`{key}_c{n}`), as separate CI jobs would have: a single key holds at most
+//! 100 000 objects, which one key filled by all connections reaches within
+//! seconds on a fast machine, and the server rightly refuses what is past it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,6 +63,22 @@ struct Job {
     stop: Stop,
 }
 
+impl Job {
+    /// The key connection `index` sends: the scenario's own for a workload that
+    /// only reads what setup made, one per connection for one that creates.
+    fn key_of(&self, index: usize) -> String {
+        connection_key(&self.api_key, &self.workload, index)
+    }
+}
+
+fn connection_key(api_key: &str, workload: &Workload, index: usize) -> String {
+    if workload.creates() {
+        format!("{api_key}_c{index}")
+    } else {
+        api_key.to_owned()
+    }
+}
+
 /// Runs `workload` on `timing.connections` connections for warm-up plus
 /// duration; counts, latencies and the CPU use `probe` reads cover the
 /// duration only.
@@ -68,7 +89,6 @@ pub async fn run_timed(
     timing: Timing,
     probe: &Probe,
 ) -> Result<(Recorder, Usage), String> {
-    let connections = open_all(target, api_key, timing.connections).await?;
     let window_start = Instant::now() + timing.warmup;
     let window_end = window_start + timing.duration;
     let job = Job {
@@ -77,6 +97,7 @@ pub async fn run_timed(
         workload: Arc::new(workload),
         stop: Stop::At(window_end),
     };
+    let connections = open_all(&job, timing.connections).await?;
     let empty = Recorder::new(window_start, window_end);
     let workers = spawn_workers(&job, connections, &empty);
     tokio::time::sleep_until(window_start.into()).await;
@@ -96,14 +117,14 @@ pub async fn run_counted(
     connections: usize,
     iterations: u64,
 ) -> Result<(Recorder, Duration), String> {
-    let connections = open_all(target, api_key, connections).await?;
-    let started = Instant::now();
     let job = Job {
         target: target.clone(),
         api_key: api_key.into(),
         workload: Arc::new(workload),
         stop: Stop::AfterIterations(Arc::new(AtomicU64::new(0)), iterations),
     };
+    let connections = open_all(&job, connections).await?;
+    let started = Instant::now();
     // Everything counts: the window spans the whole run and then some.
     let recorder = Recorder::new(started, started + Duration::from_secs(365 * 24 * 3600));
     let workers = spawn_workers(&job, connections, &recorder);
@@ -111,12 +132,12 @@ pub async fn run_counted(
     Ok((recorder, started.elapsed()))
 }
 
-async fn open_all(target: &Target, api_key: &str, count: usize) -> Result<Vec<Connection>, String> {
+async fn open_all(job: &Job, count: usize) -> Result<Vec<Connection>, String> {
     let mut connections = Vec::with_capacity(count);
-    for _ in 0..count {
-        let connection = Connection::open(target, api_key)
+    for index in 0..count {
+        let connection = Connection::open(&job.target, &job.key_of(index))
             .await
-            .map_err(|error| format!("{}: {error}", target.url()))?;
+            .map_err(|error| format!("{}: {error}", job.target.url()))?;
         connections.push(connection);
     }
     Ok(connections)
@@ -124,8 +145,8 @@ async fn open_all(target: &Target, api_key: &str, count: usize) -> Result<Vec<Co
 
 fn spawn_workers(job: &Job, connections: Vec<Connection>, empty: &Recorder) -> JoinSet<Recorder> {
     let mut workers = JoinSet::new();
-    for connection in connections {
-        workers.spawn(work(job.clone(), connection, empty.clone()));
+    for (index, connection) in connections.into_iter().enumerate() {
+        workers.spawn(work(job.clone(), index, connection, empty.clone()));
     }
     workers
 }
@@ -143,11 +164,11 @@ async fn join_workers(mut workers: JoinSet<Recorder>, empty: Recorder) -> Record
 
 /// One worker: iterations back to back; a connection that breaks is
 /// counted and replaced.
-async fn work(job: Job, connection: Connection, mut recorder: Recorder) -> Recorder {
+async fn work(job: Job, index: usize, connection: Connection, mut recorder: Recorder) -> Recorder {
     let mut connection = Some(connection);
     while job.stop.another() {
         let Some(open) = connection.as_mut() else {
-            connection = reconnect(&job, &mut recorder).await;
+            connection = reconnect(&job, index, &mut recorder).await;
             continue;
         };
         if let Err(error) = job.workload.iterate(open, &mut recorder).await {
@@ -158,10 +179,10 @@ async fn work(job: Job, connection: Connection, mut recorder: Recorder) -> Recor
     recorder
 }
 
-async fn reconnect(job: &Job, recorder: &mut Recorder) -> Option<Connection> {
+async fn reconnect(job: &Job, index: usize, recorder: &mut Recorder) -> Option<Connection> {
     // A pause, so a server that went away is not hammered with connects.
     tokio::time::sleep(Duration::from_millis(10)).await;
-    match Connection::open(&job.target, &job.api_key).await {
+    match Connection::open(&job.target, &job.key_of(index)).await {
         Ok(connection) => Some(connection),
         Err(error) => {
             recorder.transport_error(error.to_string());
@@ -179,6 +200,22 @@ mod tests {
         let stop = Stop::AfterIterations(Arc::new(AtomicU64::new(0)), 3);
         let allowed = (0..10).filter(|_| stop.another()).count();
         assert_eq!(allowed, 3);
+    }
+
+    #[test]
+    fn creating_workloads_give_each_connection_its_own_tenant() {
+        assert_eq!(
+            connection_key("sk_test_a", &Workload::Flow, 3),
+            "sk_test_a_c3"
+        );
+        assert_eq!(
+            connection_key("sk_test_a", &Workload::Enroll, 0),
+            "sk_test_a_c0"
+        );
+        let get = Workload::Fixed {
+            uri: http::Uri::from_static("/auth/factors/x"),
+        };
+        assert_eq!(connection_key("sk_test_a", &get, 3), "sk_test_a");
     }
 
     #[test]

@@ -47,7 +47,8 @@ this one (build both with `cargo build --release -p mfa-mock -p mfa-load`), or
 TOKIO_WORKER_THREADS=1, its default flags (add some with --server-arg) and its log
 (standard error) discarded. --url measures a server that is already running instead;
 start-up and memory are then skipped. Each scenario uses its own sk_test_ key, so its
-own tenant.
+own tenant; enroll and flow (and memory's flows) give each connection a key of its own,
+as separate test jobs would, since one key holds at most 100 000 objects.
 
 PINNING
 With two cores or more, the spawned mfa-mock (one tokio worker), the ceiling and the

@@ -166,6 +166,12 @@ impl Workload {
         }
     }
 
+    /// Whether an iteration creates objects on the server (and so fills a
+    /// tenant), rather than reading what setup made.
+    pub fn creates(&self) -> bool {
+        matches!(self, Self::Enroll | Self::Flow)
+    }
+
     /// Runs one iteration on `connection`, recording every request.
     pub async fn iterate(
         &self,

@@ -7,11 +7,19 @@
 //! separately as tolerated: real SDKs send extra keys and the real API ignores
 //! them.
 //!
+//! Each schema compiles on its first use rather than at start-up: compiling them
+//! all (with the draft 2020-12 meta-schema jsonschema checks them against) was
+//! most of start-up's page faults and about 1 MiB of an idle server's memory, and a
+//! server often answers only a few kinds of body. A unit test compiles every one, so
+//! a broken schema fails the build's tests, not a request.
+//!
 //! This is the only module that loads schema files (API and `/_mock/` bodies
 //! alike, plus the object schemas they refer to), so moving `schemas/` touches
 //! one place. It judges a body; it never sees a tenant or builds a response.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
+use std::sync::OnceLock;
+
 use jsonschema::{Draft, Registry, ValidationError, Validator};
 use serde_json::Value;
 
@@ -128,9 +136,12 @@ struct Compiled {
     validator: Validator,
 }
 
-/// Every request schema, compiled once at start-up.
+/// Every request schema, each compiled once, on first use.
 pub(crate) struct RequestSchemas {
-    compiled: Vec<(BodySchema, Compiled)>,
+    /// The shared schemas, parsed and resolved at start-up.
+    registry: Registry<'static>,
+    /// Indexed by `BodySchema as usize`.
+    compiled: [OnceLock<Result<Compiled, String>>; BodySchema::ALL.len()],
 }
 
 impl std::fmt::Debug for RequestSchemas {
@@ -140,7 +151,8 @@ impl std::fmt::Debug for RequestSchemas {
 }
 
 impl RequestSchemas {
-    /// Parses and compiles the embedded schemas; an error here is a broken build.
+    /// Parses and resolves the shared schemas the request schemas refer to; an
+    /// error here is a broken build.
     pub(crate) fn compile() -> Result<Self, String> {
         let shared = SHARED_SCHEMAS
             .iter()
@@ -151,24 +163,25 @@ impl RequestSchemas {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let registry = shared
-            .iter()
+            .into_iter()
             .try_fold(Registry::new(), |builder, (id, schema)| {
-                builder.add(*id, schema)
+                builder.add(id, schema)
             })
             .and_then(|builder| builder.prepare())
             .map_err(|error| format!("the shared schemas do not resolve: {error}"))?;
-        let compiled = BodySchema::ALL
-            .into_iter()
-            .map(|which| compile_one(which, &registry).map(|compiled| (which, compiled)))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { compiled })
+        Ok(Self {
+            registry,
+            compiled: std::array::from_fn(|_| OnceLock::new()),
+        })
     }
 
-    /// Checks `body` against `which`'s schema.
-    pub(crate) fn check(&self, which: BodySchema, body: &Value) -> Findings {
-        let Some((_, compiled)) = self.compiled.iter().find(|(key, _)| *key == which) else {
-            return Findings::default();
-        };
+    /// Checks `body` against `which`'s schema; an error is a schema that does not
+    /// compile, a bug of the server's.
+    pub(crate) fn check(&self, which: BodySchema, body: &Value) -> Result<Findings, String> {
+        let compiled = self.compiled[which as usize]
+            .get_or_init(|| compile_one(which, &self.registry))
+            .as_ref()
+            .map_err(Clone::clone)?;
         let mut findings = Findings::default();
         for error in compiled.validator.iter_errors(body) {
             if let ValidationErrorKind::AdditionalProperties { unexpected } = error.kind() {
@@ -182,7 +195,7 @@ impl RequestSchemas {
             }
         }
         suggest_typos(&mut findings);
-        findings
+        Ok(findings)
     }
 }
 
@@ -325,23 +338,30 @@ mod tests {
         RequestSchemas::compile().expect("the embedded schemas compile")
     }
 
+    /// `body` checked against `which`, its schema compiled.
+    fn check(which: BodySchema, body: &Value) -> Findings {
+        schemas().check(which, body).expect("the schema compiles")
+    }
+
     #[test]
     fn every_embedded_schema_compiles() {
-        assert_eq!(schemas().compiled.len(), BodySchema::ALL.len());
+        let schemas = schemas();
+        for (index, which) in BodySchema::ALL.into_iter().enumerate() {
+            assert_eq!(which as usize, index, "ALL lists {which:?} out of order");
+            let compiled = compile_one(which, &schemas.registry);
+            assert!(compiled.is_ok(), "{which:?}: {:?}", compiled.err());
+        }
     }
 
     #[test]
     fn a_valid_totp_enrollment_has_no_findings() {
         let body = json!({"type": "totp", "totp_issuer": "Foo Corp", "totp_user": "alan"});
-        assert_eq!(
-            schemas().check(BodySchema::EnrollFactor, &body),
-            Findings::default()
-        );
+        assert_eq!(check(BodySchema::EnrollFactor, &body), Findings::default());
     }
 
     #[test]
     fn a_missing_type_names_the_field_and_says_what_to_send() {
-        let findings = schemas().check(BodySchema::EnrollFactor, &json!({}));
+        let findings = check(BodySchema::EnrollFactor, &json!({}));
         let [error] = findings.rejected.as_slice() else {
             panic!("expected one error, got {findings:?}");
         };
@@ -354,7 +374,7 @@ mod tests {
 
     #[test]
     fn type_specific_requirements_apply_only_to_their_type() {
-        let sms = schemas().check(
+        let sms = check(
             BodySchema::EnrollFactor,
             &json!({"type": "sms", "totp_issuer": ""}),
         );
@@ -364,7 +384,7 @@ mod tests {
 
     #[test]
     fn a_bad_enum_and_a_wrong_type_are_each_reported() {
-        let findings = schemas().check(
+        let findings = check(
             BodySchema::EnrollFactor,
             &json!({"type": "email", "user_id": 7}),
         );
@@ -382,7 +402,7 @@ mod tests {
 
     #[test]
     fn a_missing_field_next_to_its_typo_suggests_the_right_name() {
-        let findings = schemas().check(
+        let findings = check(
             BodySchema::EnrollFactor,
             &json!({"type": "totp", "totp_isuer": "Foo Corp", "totp_user": "a@example.com"}),
         );
@@ -409,7 +429,7 @@ mod tests {
 
     #[test]
     fn an_unknown_field_unlike_the_missing_one_suggests_nothing() {
-        let findings = schemas().check(
+        let findings = check(
             BodySchema::EnrollFactor,
             &json!({"type": "totp", "colour": "blue", "totp_user": "a@example.com"}),
         );
@@ -424,7 +444,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_tolerated_but_reported() {
-        let findings = schemas().check(
+        let findings = check(
             BodySchema::VerifyChallenge,
             &json!({"code": "1", "extra": 1}),
         );
@@ -435,7 +455,7 @@ mod tests {
     #[test]
     fn a_secret_outside_base32_is_an_invalid_format() {
         let body = json!({"type": "totp", "totp_secret": "not-base32-at-all!"});
-        let findings = schemas().check(BodySchema::EnrollAuthFactor, &body);
+        let findings = check(BodySchema::EnrollAuthFactor, &body);
         assert_eq!(findings.rejected[0].code, "totp_secret_invalid_format");
         assert_eq!(findings.rejected[0].field, "totp_secret");
     }
@@ -443,7 +463,7 @@ mod tests {
     #[test]
     fn nested_metadata_values_are_named_by_path() {
         let body = json!({"email": "a@b.c", "metadata": {"plan": 3}});
-        let findings = schemas().check(BodySchema::CreateUser, &body);
+        let findings = check(BodySchema::CreateUser, &body);
         assert_eq!(findings.rejected[0].field, "metadata.plan");
         assert_eq!(findings.rejected[0].code, "metadata_plan_invalid_type");
     }

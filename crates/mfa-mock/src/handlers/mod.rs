@@ -112,7 +112,10 @@ impl<'a> Ctx<'a> {
 
     /// Checks `body` against `schema`: unknown fields are noted, broken rules refused.
     fn check(&self, schema: BodySchema, body: &Value) -> Result<(), ApiError> {
-        let findings = self.schemas.check(schema, body);
+        let findings = self
+            .schemas
+            .check(schema, body)
+            .map_err(ApiError::Internal)?;
         self.note(findings.tolerated);
         if findings.rejected.is_empty() {
             return Ok(());

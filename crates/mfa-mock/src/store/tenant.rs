@@ -16,11 +16,10 @@ mod accounts;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use dashmap::DashMap;
-
 use super::idempotency::Idempotency;
 use super::page::{Page, PageRequest, page_of};
 use super::tokens::SignInTokens;
+use super::{Hasher, Map};
 use crate::clock::{Clock, TenantClock, Timestamp};
 use crate::faults::Faults;
 use crate::ids::Entropy;
@@ -57,11 +56,11 @@ const OBJECT_OVERHEAD_BYTES: usize = 512;
 /// One API key's objects and test controls.
 #[derive(Debug)]
 pub struct Tenant {
-    users: DashMap<String, User>,
-    factors: DashMap<String, StoredFactor>,
-    challenges: DashMap<String, Challenge>,
+    users: Map<String, User>,
+    factors: Map<String, StoredFactor>,
+    challenges: Map<String, Challenge>,
     /// User id → ids of that user's TOTP factors (its AuthKit list); ids sort in creation order.
-    user_factors: DashMap<String, BTreeSet<String>>,
+    user_factors: Map<String, BTreeSet<String>>,
     /// Challenges created so far, to pace the sweep of spent ones.
     challenge_inserts: AtomicU64,
     /// The estimated bytes of every user, factor and challenge held.
@@ -142,10 +141,10 @@ impl Tenant {
         };
         let (entropy, request_ids) = (stream(b"objects"), stream(b"requests"));
         Self {
-            users: DashMap::with_shard_amount(SHARDS),
-            factors: DashMap::with_shard_amount(SHARDS),
-            challenges: DashMap::with_shard_amount(SHARDS),
-            user_factors: DashMap::with_shard_amount(SHARDS),
+            users: Map::with_hasher_and_shard_amount(Hasher::default(), SHARDS),
+            factors: Map::with_hasher_and_shard_amount(Hasher::default(), SHARDS),
+            challenges: Map::with_hasher_and_shard_amount(Hasher::default(), SHARDS),
+            user_factors: Map::with_hasher_and_shard_amount(Hasher::default(), SHARDS),
             challenge_inserts: AtomicU64::new(0),
             object_bytes: AtomicUsize::new(0),
             last_used: AtomicU64::new(0),
