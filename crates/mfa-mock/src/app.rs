@@ -50,10 +50,10 @@ pub struct App {
 impl App {
     /// An application with `config`, its seed tenants and then its state file
     /// (and change log) loaded and compacted; fails if either is invalid, the
-    /// state file's folder is not writable (or the embedded schemas broken).
+    /// state file's folder is not writable (or the embedded shared schemas broken).
     pub fn new(config: Config) -> Result<Self, String> {
         let mut app = Self {
-            schemas: RequestSchemas::compile()?,
+            schemas: RequestSchemas::load()?,
             store: Store::with_limits(template(&config), limits(&config)),
             entropy: config.seed.map_or_else(Entropy::from_os, Entropy::seeded),
             config,
