@@ -36,7 +36,8 @@ pub(crate) fn api_key<'h>(headers: &'h HeaderMap, allowed: &[String]) -> Result<
             "use the Bearer scheme: Authorization: Bearer sk_test_...",
         ));
     }
-    if key.is_empty() || key.chars().any(char::is_whitespace) {
+    // `to_str` let only visible ASCII through, so bytes are characters here.
+    if key.is_empty() || key.bytes().any(|byte| byte.is_ascii_whitespace()) {
         return Err(unauthorized(
             "the API key after Bearer is empty or contains whitespace",
         ));

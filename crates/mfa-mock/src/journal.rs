@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use http::{Method, header};
+use http::{HeaderName, HeaderValue, Method, header};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -36,14 +36,45 @@ pub struct JournalEntry {
     method: Method,
     path: String,
     query: String,
-    /// Names and values (values cut to [`MAX_HEADER_VALUE_BYTES`]), in arrival order.
-    headers: Vec<(String, String)>,
+    /// The headers, in arrival order.
+    headers: Vec<KeptHeader>,
     /// The body's first [`MAX_BODY_BYTES`] bytes.
     body: Bytes,
     /// How long the whole body was.
     body_len: usize,
     status: u16,
     problems: Vec<FieldError>,
+}
+
+/// A header as journaled: its name (a static or shared `HeaderName`, so
+/// cloning it allocates nothing), at most [`MAX_HEADER_VALUE_BYTES`] of its
+/// value as sent, and how long the value was. Turning the value into text
+/// waits until someone lists the journal.
+#[derive(Debug, Clone)]
+struct KeptHeader {
+    name: HeaderName,
+    value: Bytes,
+    len: usize,
+}
+
+impl KeptHeader {
+    fn new(name: &HeaderName, value: &HeaderValue) -> Self {
+        let bytes = value.as_bytes();
+        Self {
+            name: name.clone(),
+            value: Bytes::copy_from_slice(&bytes[..bytes.len().min(MAX_HEADER_VALUE_BYTES)]),
+            len: bytes.len(),
+        }
+    }
+
+    /// The value as text, with how long it was when it was cut.
+    fn text(&self) -> String {
+        let text = String::from_utf8_lossy(&self.value);
+        match self.len > self.value.len() {
+            true => format!("{text}… [{} bytes in all]", self.len),
+            false => text.into_owned(),
+        }
+    }
 }
 
 /// How a journal entry is written on the wire.
@@ -76,14 +107,7 @@ impl JournalEntry {
         let headers = request
             .headers
             .iter()
-            .map(|(name, value)| {
-                let kept = &value.as_bytes()[..value.len().min(MAX_HEADER_VALUE_BYTES)];
-                let mut text = String::from_utf8_lossy(kept).into_owned();
-                if value.len() > MAX_HEADER_VALUE_BYTES {
-                    text.push_str(&format!("… [{} bytes in all]", value.len()));
-                }
-                (name.as_str().to_owned(), text)
-            })
+            .map(|(name, value)| KeptHeader::new(name, value))
             .collect();
         let kept = request.body.len().min(MAX_BODY_BYTES);
         let mut problems = problems;
@@ -126,13 +150,13 @@ impl JournalEntry {
     fn shown_headers(&self) -> BTreeMap<String, String> {
         self.headers
             .iter()
-            .map(|(name, value)| {
-                let shown = if name == header::AUTHORIZATION.as_str() {
+            .map(|kept| {
+                let shown = if kept.name == header::AUTHORIZATION {
                     "[redacted]".to_owned()
                 } else {
-                    value.clone()
+                    kept.text()
                 };
-                (name.clone(), shown)
+                (kept.name.as_str().to_owned(), shown)
             })
             .collect()
     }
@@ -143,7 +167,9 @@ impl Weigh for JournalEntry {
         let headers: usize = self
             .headers
             .iter()
-            .map(|(name, value)| name.len() + value.len() + 2 * std::mem::size_of::<String>())
+            .map(|kept| {
+                std::mem::size_of::<KeptHeader>() + kept.name.as_str().len() + kept.value.len()
+            })
             .sum();
         let problems: usize = self
             .problems
@@ -208,7 +234,6 @@ pub(crate) type Journal = Bounded<JournalEntry>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     fn entry(request: &ApiRequest) -> JournalEntry {
         JournalEntry::new(
@@ -241,6 +266,35 @@ mod tests {
         assert_eq!(entry["query"], "x=1");
         assert_eq!(entry["body"], serde_json::json!({"type": "totp"}));
         assert_eq!(entry["object"], "request");
+    }
+
+    #[test]
+    fn a_long_header_value_is_cut_and_says_how_long_it_was_and_odd_bytes_show_as_text() {
+        let mut request = ApiRequest::new(Method::GET, "/auth/factors/f1", "");
+        let long = "x".repeat(MAX_HEADER_VALUE_BYTES + 5);
+        request.headers.insert(
+            header::USER_AGENT,
+            HeaderValue::from_str(&long).expect("visible ASCII"),
+        );
+        request.headers.insert(
+            HeaderName::from_static("x-odd"),
+            HeaderValue::from_bytes(b"caf\xe9").expect("an opaque byte"),
+        );
+        let entry = entry(&request);
+        assert!(
+            entry.weight() < 2 * MAX_HEADER_VALUE_BYTES,
+            "only the prefix is kept"
+        );
+        let json = entry.to_json();
+        assert_eq!(
+            json["headers"]["user-agent"],
+            format!(
+                "{}… [{} bytes in all]",
+                "x".repeat(MAX_HEADER_VALUE_BYTES),
+                MAX_HEADER_VALUE_BYTES + 5
+            )
+        );
+        assert_eq!(json["headers"]["x-odd"], "caf\u{fffd}");
     }
 
     #[test]

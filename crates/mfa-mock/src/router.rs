@@ -15,6 +15,9 @@
 //! This module names handlers; handlers never name it, so dependencies point
 //! one way.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use http::Method;
 use percent_encoding::percent_decode_str;
 
@@ -191,10 +194,11 @@ pub(crate) fn resolve(method: &Method, path: &str) -> Resolved {
     let Some(rest) = path.strip_prefix('/') else {
         return not_found();
     };
-    let segments: Vec<String> = rest.split('/').map(decode).collect();
+    let segments: Vec<Cow<'_, str>> = rest.split('/').map(decode).collect();
     let Some((pattern, id)) = ROUTES
         .iter()
-        .find_map(|row| fit(row.pattern, &segments).map(|id| (row.pattern, id)))
+        .zip(PATTERN_SEGMENTS.iter())
+        .find_map(|(row, parts)| fit(parts, &segments).map(|id| (row.pattern, id)))
     else {
         return not_found();
     };
@@ -233,23 +237,39 @@ pub(crate) fn listed_patterns() -> Vec<&'static str> {
     patterns
 }
 
-/// The `:id` segment's value if `segments` fit `pattern` (empty when the
-/// pattern has no parameter), else `None`.
-fn fit(pattern: &str, segments: &[String]) -> Option<String> {
-    let mut parts = pattern.strip_prefix('/')?.split('/');
-    let mut id = String::new();
-    for segment in segments {
-        match parts.next()? {
-            part if part.starts_with(':') && !segment.is_empty() => id.clone_from(segment),
+/// Each row's pattern split at `/` (without the leading one), once: splitting
+/// all 30 patterns on every request was a quarter of routing's instructions.
+static PATTERN_SEGMENTS: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
+    ROUTES
+        .iter()
+        .map(|row| row.pattern.trim_start_matches('/').split('/').collect())
+        .collect()
+});
+
+/// The `:id` segment's value if `segments` fit the pattern split into `parts`
+/// (empty when the pattern has no parameter), else `None`.
+fn fit(parts: &[&str], segments: &[Cow<'_, str>]) -> Option<String> {
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut id = None;
+    for (part, segment) in parts.iter().zip(segments) {
+        match *part {
+            part if part.starts_with(':') && !segment.is_empty() => id = Some(segment),
             part if part == segment => {}
             _ => return None,
         }
     }
-    parts.next().is_none().then_some(id)
+    Some(id.map(|id| id.clone().into_owned()).unwrap_or_default())
 }
 
-fn decode(segment: &str) -> String {
-    percent_decode_str(segment).decode_utf8_lossy().into_owned()
+/// The segment percent-decoded; borrowed as it is when it holds no escape, as
+/// nearly all do (it is already text, so there is nothing to check).
+fn decode(segment: &str) -> Cow<'_, str> {
+    if !segment.contains('%') {
+        return Cow::Borrowed(segment);
+    }
+    percent_decode_str(segment).decode_utf8_lossy()
 }
 
 #[cfg(test)]

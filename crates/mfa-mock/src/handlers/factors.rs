@@ -50,9 +50,10 @@ pub(crate) fn enroll(ctx: &Ctx<'_>) -> Result<ApiResponse, ApiError> {
         non_empty(body.user_id),
         ctx.now(),
     );
-    ctx.tenant.insert_factor(factor.clone());
     let json = enrolled_factor_json(&factor, enrolled.as_ref());
-    Ok(ApiResponse::json(StatusCode::CREATED, json))
+    let response = ApiResponse::json(StatusCode::CREATED, json);
+    ctx.tenant.insert_factor(factor);
+    Ok(response)
 }
 
 fn sms_kind(raw: String) -> Result<FactorKind, ApiError> {
@@ -65,8 +66,11 @@ fn sms_kind(raw: String) -> Result<FactorKind, ApiError> {
 /// `GET /auth/factors/:id`
 pub(crate) fn get(ctx: &Ctx<'_>, id: &str) -> Result<ApiResponse, ApiError> {
     ctx.query(&[])?;
-    let factor = ctx.tenant.factor(id).ok_or_else(|| not_found(id))?;
-    Ok(ApiResponse::json(StatusCode::OK, factor_json(&factor)))
+    ctx.tenant
+        .read_factor(id, |factor| {
+            ApiResponse::json(StatusCode::OK, factor_json(factor))
+        })
+        .ok_or_else(|| not_found(id))
 }
 
 /// `DELETE /auth/factors/:id`

@@ -237,7 +237,13 @@ impl Tenant {
 
     /// The factor with `id`.
     pub fn factor(&self, id: &str) -> Option<Factor> {
-        self.factors.get(id).map(|stored| stored.factor.clone())
+        self.read_factor(id, Factor::clone)
+    }
+
+    /// `read` applied to the factor `id`, without copying it: a `GET` writes
+    /// its JSON straight from the stored factor.
+    pub(crate) fn read_factor<R>(&self, id: &str, read: impl FnOnce(&Factor) -> R) -> Option<R> {
+        self.factors.get(id).map(|stored| read(&stored.factor))
     }
 
     /// Deletes the factor and its challenges; `false` if there was no such factor.
