@@ -44,7 +44,7 @@ pub struct Config {
     /// they change, and saved to at graceful shutdown (`--state-file`).
     pub state_file: Option<PathBuf>,
     /// The most tenants (API keys) kept at once; a new key past it evicts the
-    /// least recently used (`--max-tenants`).
+    /// least recently used, one in 64 of this many at once (`--max-tenants`).
     pub max_tenants: usize,
     /// Tenants unused this long are evicted (`--tenant-idle-secs`).
     pub tenant_idle: Duration,

@@ -71,7 +71,8 @@ struct Cli {
     #[arg(long, env = "MFA_MOCK_STATE_FILE")]
     state_file: Option<PathBuf>,
     /// Most API keys (tenants) kept at once; a new key past it evicts the least
-    /// recently used. Keys from --api-key or a seed file are never evicted.
+    /// recently used, one in 64 of this many at once (at least one). Keys from
+    /// --api-key or a seed file are never evicted.
     #[arg(long, env = "MFA_MOCK_MAX_TENANTS", default_value_t = 10_000)]
     max_tenants: usize,
     /// Tenants unused for this many seconds are evicted (their key starts empty).
