@@ -10,9 +10,9 @@
 //!
 //! Memory is bounded here: each tenant bounds its own stores, and the store
 //! bounds the tenants. A new API key past [`Limits::max_tenants`] evicts the
-//! least recently used tenants (one in 64 of the limit); tenants unused for [`Limits::idle`] go, and so
-//! do the least recently used ones while all tenants together hold more than
-//! [`Limits::budget_bytes`]. Pinned tenants (named at start) are never evicted.
+//! least recently used tenants (one in 64 of the limit); tenants unused for
+//! [`Limits::idle`] go, and so do the least recently used ones while all
+//! tenants together hold more than [`Limits::budget_bytes`]. Pinned tenants (named at start) are never evicted.
 
 mod idempotency;
 mod page;
@@ -44,8 +44,8 @@ type Hasher = foldhash::quality::RandomState;
 /// A concurrent map with the store's hasher.
 type Map<K, V> = dashmap::DashMap<K, V, Hasher>;
 
-/// The tenants' memory is checked once every this many uses, or once every
-/// one use per [`TENANTS_PER_SWEEP_USE`] tenants when there are more than 1 024.
+/// The tenants' memory is checked once every this many uses, or further apart
+/// with more than 1 024 tenants ([`sweep_interval`]).
 const SWEEP_EVERY: u64 = 64;
 /// A sweep visits every tenant twice (idle, then bytes). Every 64 uses, a server
 /// holding 10 000 keys spent over half its time in sweeps: 100 000 flows of the
@@ -54,7 +54,8 @@ const SWEEP_EVERY: u64 = 64;
 /// sweeps add) to 625 requests' worth at 10 000 keys.
 const TENANTS_PER_SWEEP_USE: u64 = 16;
 
-/// Uses from one sweep to the next, with `tenants` held.
+/// Uses from one sweep to the next, with `tenants` held: 64, or one for every
+/// [`TENANTS_PER_SWEEP_USE`] tenants.
 fn sweep_interval(tenants: usize) -> u64 {
     let tenants = u64::try_from(tenants).unwrap_or(u64::MAX);
     SWEEP_EVERY.max(tenants / TENANTS_PER_SWEEP_USE)
