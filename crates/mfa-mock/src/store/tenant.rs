@@ -44,7 +44,8 @@ const SWEEP_EVERY: u64 = 1024;
 /// The most users, factors and challenges one tenant holds; requests that
 /// would create more are refused.
 pub(crate) const MAX_OBJECTS: usize = 100_000;
-/// The most bytes (by [`user_weight`], [`factor_weight`] and [`challenge_weight`]) one tenant's objects hold.
+/// The most bytes one tenant's objects hold, by the estimates of [`user_weight`],
+/// [`factor_weight`] and [`challenge_weight`].
 pub(crate) const MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
 /// What an empty tenant costs (its maps, generators and locks), measured
 /// roughly from RSS per new API key and rounded up.
