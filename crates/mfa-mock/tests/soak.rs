@@ -61,6 +61,11 @@ fn respond(app: &App, key: &str, method: Method, path: &str, body: Value) -> Api
 fn call(app: &App, key: &str, method: Method, path: &str, body: Value) -> Value {
     let response = respond(app, key, method, path, body);
     assert!(response.status.is_success(), "{path}: {:?}", response.body);
+    body_json(response)
+}
+
+/// The response's body as JSON (`null` when it has none).
+fn body_json(response: ApiResponse) -> Value {
     response.body.map_or(Value::Null, |body| body.to_value())
 }
 
@@ -188,7 +193,7 @@ fn factors_kept_grow_memory_until_the_key_holds_its_most_objects_then_stop() {
         if !enrolled.status.is_success() {
             break enrolled;
         }
-        let factor = id(&enrolled.body.map_or(Value::Null, |b| b.to_value()), "/id");
+        let factor = id(&body_json(enrolled), "/id");
         challenge_and_verify(&app, key, &factor);
         flows += 1;
         if flows == WARM_UP_FLOWS {
@@ -207,10 +212,7 @@ fn factors_kept_grow_memory_until_the_key_holds_its_most_objects_then_stop() {
             / (flows.saturating_sub(WARM_UP_FLOWS)).max(1) as f64
     );
     assert_eq!(refusal.status.as_u16(), 422);
-    let said = refusal
-        .body
-        .map_or(Value::Null, |b| b.to_value())
-        .to_string();
+    let said = body_json(refusal).to_string();
     assert!(said.contains("tenant_object_limit"), "{said}");
 
     // A client that keeps trying is refused every time, and memory stays put.
